@@ -1,0 +1,11 @@
+//! Secrets: the `.env` template, generated values and API keys, and the scan for demo secrets.
+
+pub mod demo;
+pub mod dotenv;
+pub mod envfile;
+pub mod keys;
+pub mod random;
+pub mod template;
+
+pub use envfile::{EnvReport, ensure, masked, rotate, rotation_warning};
+pub use template::Template;

@@ -1,0 +1,101 @@
+//! `stacks/images.toml`: every image the platform runs with its pinned tag — the one place tags live.
+//! Compose files take images from variables; `stacks/images.env` carries those variables and is
+//! generated from the manifest (`cargo xtask images sync`), so plain `docker compose` works too.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::problem::{Problem, Result};
+use crate::stack::registry::toml_message;
+
+pub const MANIFEST_FILE: &str = "stacks/images.toml";
+pub const IMAGES_ENV_FILE: &str = "stacks/images.env";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub images: BTreeMap<String, ImageEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageEntry {
+    /// The compose variable that carries this image, e.g. `SUPABASE_DB_IMAGE`.
+    pub variable: String,
+    /// `repository:tag`, pinned.
+    pub image: String,
+    /// What the image is, for the topology proof: databases must stay inside their stack.
+    pub role: Role,
+    /// How this machine gets it without a registry: a recipe under `stacks/offline/`.
+    pub offline: Offline,
+    /// One line on what it is.
+    pub about: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Holds or proxies a database (PostgreSQL, a pooler): never reachable from another stack.
+    Database,
+    Service,
+}
+
+/// Where an image comes from when no registry can be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Offline {
+    /// The same upstream software built from packages (a real substitute).
+    Postgres,
+    N8n,
+    /// Built from this repository's own source.
+    Source,
+    /// No package exists: an inert listener holds the service's network position.
+    Placeholder,
+}
+
+impl Manifest {
+    pub fn load(root: &Path) -> Result<Manifest> {
+        let text = std::fs::read_to_string(root.join(MANIFEST_FILE))
+            .map_err(|e| Problem::new(MANIFEST_FILE, format!("cannot read: {e}")))?;
+        let manifest: Manifest = toml::from_str(&text).map_err(|e| Problem::new(MANIFEST_FILE, toml_message(&e)))?;
+        manifest.check()?;
+        Ok(manifest)
+    }
+
+    fn check(&self) -> Result<()> {
+        let mut seen = BTreeMap::new();
+        for (key, entry) in &self.images {
+            let at = || format!("{MANIFEST_FILE}: images.{key}");
+            if !entry.variable.ends_with("_IMAGE") || !entry.variable.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()) {
+                return Err(Problem::new(format!("{}.variable", at()), format!("{:?} must be UPPER_SNAKE and end in _IMAGE", entry.variable)));
+            }
+            if let Some(other) = seen.insert(entry.variable.clone(), key) {
+                return Err(Problem::new(format!("{}.variable", at()), format!("{} is also used by images.{other}", entry.variable)));
+            }
+            let pinned = entry.image.rsplit_once(':').is_some_and(|(repo, tag)| !repo.is_empty() && !tag.contains('/') && !tag.is_empty() && tag != "latest");
+            if !pinned {
+                return Err(Problem::new(format!("{}.image", at()), format!("{:?} is not pinned to a tag (repository:tag, not latest)", entry.image)));
+            }
+        }
+        Ok(())
+    }
+
+    /// The entry whose image is `image` (as compose resolved it).
+    pub fn by_image(&self, image: &str) -> Option<(&str, &ImageEntry)> {
+        self.images.iter().find(|(_, e)| e.image == image).map(|(k, e)| (k.as_str(), e))
+    }
+
+    /// The contents of `stacks/images.env`.
+    pub fn render_env(&self) -> String {
+        let mut out = String::from(
+            "# Generated from stacks/images.toml by `cargo xtask images sync`: edit images.toml, not this file.\n\
+             # Plain compose: docker compose --env-file stacks/images.env --env-file .env -f stacks/<stack>/compose.yml ...\n",
+        );
+        for entry in self.images.values() {
+            out.push_str(&format!("{}={}\n", entry.variable, entry.image));
+        }
+        out
+    }
+}

@@ -1,0 +1,155 @@
+//! Static topology proof: who shares a network with whom, computed from the compose model.
+//!
+//! Proves, for the committed stacks:
+//! - no service of another stack can reach a stack's database (no shared network, no host networking,
+//!   no shared network namespace);
+//! - only the declared entry points are on the shared network (and each of them is);
+//! - no database publishes a host port;
+//! - no published port listens off loopback.
+
+use std::collections::BTreeSet;
+
+use crate::problem::Problem;
+use crate::stack::manifest::{Manifest, Role};
+use crate::stack::model::{Port, StackModel};
+use crate::stack::registry::Platform;
+
+/// One service's network position.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub stack: String,
+    pub service: String,
+    pub role: Role,
+    /// Engine-level network names.
+    pub networks: BTreeSet<String>,
+    /// `network_mode` when set (`host`, `service:x`, `container:x`, `none`).
+    pub network_mode: Option<String>,
+    pub ports: Vec<Port>,
+    pub entrypoint: bool,
+}
+
+impl Node {
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.stack, self.service)
+    }
+
+    /// Whether this node's network position reaches `other` directly.
+    pub fn can_reach(&self, other: &Node) -> bool {
+        let host = |n: &Node| n.network_mode.as_deref() == Some("host");
+        let joined = |n: &Node, m: &Node| {
+            n.network_mode.as_deref().is_some_and(|mode| mode == format!("service:{}", m.service) && n.stack == m.stack)
+        };
+        host(self) || host(other) || joined(self, other) || joined(other, self) || !self.networks.is_disjoint(&other.networks)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Topology {
+    pub nodes: Vec<Node>,
+}
+
+impl Topology {
+    pub fn build(platform: &Platform, manifest: &Manifest, models: &[StackModel]) -> Topology {
+        let mut nodes = Vec::new();
+        for model in models {
+            let entrypoints = platform.stack(&model.stack).map(|s| s.entrypoints.clone()).unwrap_or_default();
+            for (name, service) in &model.config.services {
+                // An image the manifest does not know is a rules breach; for the proof, assume the worst.
+                let role = service.image.as_deref().and_then(|i| manifest.by_image(i)).map(|(_, e)| e.role).unwrap_or(Role::Database);
+                nodes.push(Node {
+                    stack: model.stack.clone(),
+                    service: name.clone(),
+                    role,
+                    networks: model.config.service_networks(service).into_iter().collect(),
+                    network_mode: service.network_mode.clone(),
+                    ports: service.ports.clone(),
+                    entrypoint: entrypoints.contains(name),
+                });
+            }
+        }
+        Topology { nodes }
+    }
+
+    /// Every breach of the topology rules; empty when the proof holds.
+    pub fn prove(&self, shared_network: &str) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        problems.extend(self.databases_unreachable_across_stacks());
+        problems.extend(self.shared_network_only_for_entrypoints(shared_network));
+        problems.extend(self.no_database_host_ports());
+        problems.extend(self.ports_on_loopback());
+        problems
+    }
+
+    fn databases_unreachable_across_stacks(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for db in self.nodes.iter().filter(|n| n.role == Role::Database) {
+            for other in self.nodes.iter().filter(|n| n.stack != db.stack) {
+                if other.can_reach(db) {
+                    problems.push(Problem::new(
+                        format!("service {}", db.id()),
+                        format!("database reachable from stack {} ({}) via {}", other.stack, other.id(), self.path(other, db)),
+                    ).hint("keep databases on their stack's internal network only"));
+                }
+            }
+        }
+        problems
+    }
+
+    fn path(&self, a: &Node, b: &Node) -> String {
+        if a.network_mode.as_deref() == Some("host") || b.network_mode.as_deref() == Some("host") {
+            return "host networking".into();
+        }
+        let shared: Vec<_> = a.networks.intersection(&b.networks).cloned().collect();
+        format!("network {}", shared.join(", "))
+    }
+
+    fn shared_network_only_for_entrypoints(&self, shared_network: &str) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for node in &self.nodes {
+            let on_shared = node.networks.contains(shared_network);
+            if on_shared && !node.entrypoint {
+                problems.push(Problem::new(format!("service {}", node.id()), format!("joins the shared network {shared_network} but is not an entry point of stack {}", node.stack))
+                    .hint("only entry points (stacks/stacks.toml) join the shared network"));
+            }
+            if !on_shared && node.entrypoint {
+                problems.push(Problem::new(format!("service {}", node.id()), format!("is an entry point but does not join the shared network {shared_network}")));
+            }
+            if node.network_mode.as_deref() == Some("host") {
+                problems.push(Problem::new(format!("service {}", node.id()), "uses host networking, which bypasses every stack network"));
+            }
+        }
+        problems
+    }
+
+    fn no_database_host_ports(&self) -> Vec<Problem> {
+        self.nodes
+            .iter()
+            .filter(|n| n.role == Role::Database)
+            .flat_map(|db| db.ports.iter().map(move |p| (db, p)))
+            .map(|(db, p)| Problem::new(format!("service {}", db.id()), format!("database publishes host port {}:{} → {}", p.host_address(), p.published.as_deref().unwrap_or("?"), p.target))
+                .hint("remove the port; reach databases through `docker compose exec` or an SSH tunnel to a loopback port"))
+            .collect()
+    }
+
+    fn ports_on_loopback(&self) -> Vec<Problem> {
+        self.nodes
+            .iter()
+            .flat_map(|n| n.ports.iter().map(move |p| (n, p)))
+            .filter(|(_, p)| !p.is_loopback())
+            .map(|(n, p)| Problem::new(format!("service {}", n.id()), format!("port {} is published on {} (off loopback)", p.target, p.host_address()))
+                .hint("bind to 127.0.0.1 (${AIWAH_BIND_ADDRESS:-127.0.0.1}); reach it through an SSH tunnel or a TLS proxy"))
+            .collect()
+    }
+
+    /// Reachability matrix rows `(from, to, reachable)` for every pair of services in different stacks
+    /// where `to` is a database, plus own-stack database pairs (positive controls).
+    pub fn database_matrix(&self) -> Vec<(String, String, bool)> {
+        let mut rows = Vec::new();
+        for db in self.nodes.iter().filter(|n| n.role == Role::Database) {
+            for from in self.nodes.iter().filter(|n| n.id() != db.id()) {
+                rows.push((from.id(), db.id(), from.can_reach(db)));
+            }
+        }
+        rows
+    }
+}
