@@ -88,30 +88,30 @@ fn database_on_the_shared_network_is_caught() {
     let copy = Copy::new();
     copy.mutate("stacks/n8n/compose.yml", "  postgres:\n    image: ${N8N_POSTGRES_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal]",
         "  postgres:\n    image: ${N8N_POSTGRES_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal, shared]");
-    copy.assert_finding("service n8n/postgres: database reachable from stack supabase (supabase/kong) via network aiwah-network");
-    copy.assert_finding("service n8n/postgres: joins the shared network aiwah-network but is not an entry point");
+    copy.assert_finding("stacks/n8n/compose.yml: services.postgres: database n8n/postgres is reachable from stack supabase (supabase/kong) via network aiwah-network");
+    copy.assert_finding("stacks/n8n/compose.yml: services.postgres: n8n/postgres joins the shared network aiwah-network but is not an entry point of stack n8n");
 }
 
 #[test]
 fn database_host_port_is_caught() {
     let copy = Copy::new();
     copy.mutate("stacks/n8n/compose.yml", "      PGDATA: /var/lib/postgresql/data\n", "      PGDATA: /var/lib/postgresql/data\n    ports:\n      - 127.0.0.1:5432:5432\n");
-    copy.assert_finding("service n8n/postgres: database publishes host port 127.0.0.1:5432 → 5432");
+    copy.assert_finding("stacks/n8n/compose.yml: services.postgres: database n8n/postgres publishes host port 127.0.0.1:5432 → 5432");
 }
 
 #[test]
 fn admin_port_on_every_interface_is_caught() {
     let copy = Copy::new();
     copy.mutate("stacks/n8n/compose.yml", "- 127.0.0.1:${N8N_PORT:-5678}:5678", "- ${N8N_PORT:-5678}:5678");
-    copy.assert_finding("service n8n/n8n: port 5678 is published on 0.0.0.0 (off loopback)");
+    copy.assert_finding("stacks/n8n/compose.yml: services.n8n: n8n/n8n publishes port 5678 on 0.0.0.0 (off loopback)");
 }
 
 #[test]
 fn host_networking_is_caught() {
     let copy = Copy::new();
     copy.mutate("stacks/ui/compose.yml", "    networks: [internal, shared]\n", "    network_mode: host\n");
-    copy.assert_finding("service ui/ui: uses host networking");
-    copy.assert_finding("service supabase/db: database reachable from stack ui (ui/ui) via host networking");
+    copy.assert_finding("stacks/ui/compose.yml: services.ui: ui/ui uses host networking");
+    copy.assert_finding("stacks/supabase/compose.yml: services.db: database supabase/db is reachable from stack ui (ui/ui) via host networking");
 }
 
 #[test]
@@ -119,7 +119,7 @@ fn a_second_service_on_the_shared_network_is_caught() {
     let copy = Copy::new();
     copy.mutate("stacks/supabase/compose.yml", "  auth:\n    image: ${SUPABASE_AUTH_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal]",
         "  auth:\n    image: ${SUPABASE_AUTH_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal, shared]");
-    copy.assert_finding("service supabase/auth: joins the shared network aiwah-network but is not an entry point of stack supabase");
+    copy.assert_finding("stacks/supabase/compose.yml: services.auth: supabase/auth joins the shared network aiwah-network but is not an entry point of stack supabase");
 }
 
 // ── Secrets mutations ────────────────────────────────────────────────────────────────────────────
@@ -188,7 +188,7 @@ fn malformed_compose_file_names_the_file() {
     let copy = Copy::new();
     copy.mutate("stacks/ui/compose.yml", "services:\n", "services:\n  - this is: [not a mapping\n");
     let problem = copy.findings().unwrap_err().to_string();
-    assert!(problem.starts_with("stacks/ui/compose.yml: "), "{problem}");
+    assert!(problem.starts_with("stacks/ui/compose.yml: yaml: line "), "{problem}");
     assert_eq!(problem.lines().count(), 1, "{problem}");
 }
 

@@ -118,8 +118,14 @@ fn explain_failure(invocation: &Invocation, root: &Path, stderr: &str) -> Proble
         return Problem::new(format!("{file}: ${{{variable}}}"), format!("required variable {variable} is not set"))
             .hint(format!("set it in {} (cargo xtask env writes .env)", if env_files.is_empty() { "the environment".into() } else { env_files.join(" or ") }));
     }
-    let files = shown_files(invocation, root);
-    // Compose names the absolute file in most parse errors; show it relative to the checkout instead.
+    // Compose names the absolute file in parse errors ("failed to parse FILE: yaml: line 6: ..."):
+    // point at that file, relative to the checkout.
+    for file in &invocation.files {
+        let prefix = format!("failed to parse {}: ", file.display());
+        if let Some(rest) = message.strip_prefix(&prefix) {
+            return Problem::new(repo::shown(root, file), rest);
+        }
+    }
     let root_prefix = format!("{}/", root.display());
-    Problem::new(files, message.replace(&root_prefix, ""))
+    Problem::new(shown_files(invocation, root), message.replace(&root_prefix, ""))
 }

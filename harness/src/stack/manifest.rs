@@ -99,3 +99,37 @@ impl Manifest {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(entry: &str) -> Result<Manifest> {
+        let manifest: Manifest = toml::from_str(&format!("[images.x]\nrole = \"service\"\noffline = \"placeholder\"\nabout = \"x\"\n{entry}")).map_err(|e| Problem::new(MANIFEST_FILE, toml_message(&e)))?;
+        manifest.check().map(|_| manifest)
+    }
+
+    #[test]
+    fn tags_must_be_pinned() {
+        assert!(parse("variable = \"X_IMAGE\"\nimage = \"kong/kong:3.9.3\"").is_ok());
+        assert!(parse("variable = \"X_IMAGE\"\nimage = \"registry:5000/kong/kong:3.9.3\"").is_ok());
+        for bad in ["kong/kong", "kong/kong:latest", "registry:5000/kong/kong"] {
+            let err = parse(&format!("variable = \"X_IMAGE\"\nimage = \"{bad}\"")).unwrap_err().to_string();
+            assert!(err.starts_with("stacks/images.toml: images.x.image: ") && err.contains("not pinned"), "{err}");
+        }
+    }
+
+    #[test]
+    fn variables_are_checked_and_unknown_keys_refused() {
+        let err = parse("variable = \"kong\"\nimage = \"kong/kong:3.9.3\"").unwrap_err().to_string();
+        assert!(err.starts_with("stacks/images.toml: images.x.variable: "), "{err}");
+        let err = parse("variable = \"X_IMAGE\"\nimage = \"kong/kong:3.9.3\"\ntag = \"3\"").unwrap_err().to_string();
+        assert!(err.starts_with("stacks/images.toml: invalid TOML") && err.contains("tag"), "{err}");
+    }
+
+    #[test]
+    fn images_env_lists_every_variable() {
+        let manifest = parse("variable = \"X_IMAGE\"\nimage = \"kong/kong:3.9.3\"").unwrap();
+        assert!(manifest.render_env().ends_with("\nX_IMAGE=kong/kong:3.9.3\n"));
+    }
+}

@@ -116,7 +116,7 @@ pub fn check_platform(root: &Path, compose: &Compose, opts: &LoadOptions) -> Res
         problems.extend(rules::check(root, &manifest, &secret_keys, model, variant));
     }
     let shared = shared_network_name(&platform, opts);
-    problems.extend(topology::Topology::build(&platform, &manifest, &models).prove(&shared));
+    problems.extend(topology::Topology::build(root, &platform, &manifest, &models).prove(&shared));
     Ok(Checked { models, problems: Problems(problems) })
 }
 

@@ -30,7 +30,7 @@ fn fixed_names(root: &Path, model: &StackModel, variant: &StackModel) -> Vec<Pro
         let theirs = b.services.get(name).and_then(|s| s.container_name.as_ref());
         if let Some(fixed) = service.container_name.as_ref().filter(|n| Some(*n) == theirs) {
             problems.push(
-                Problem::new(locate(root, model, &format!("services.{name}.container_name"), name), format!("fixed container name {fixed:?} clashes between parallel copies"))
+                Problem::new(locate_key(root, model, &format!("services.{name}.container_name"), name), format!("fixed container name {fixed:?} clashes between parallel copies"))
                     .hint("drop container_name (compose derives names from the project); keep host names with network aliases"),
             );
         }
@@ -39,7 +39,7 @@ fn fixed_names(root: &Path, model: &StackModel, variant: &StackModel) -> Vec<Pro
         let name = a.network_name(key);
         if b.networks.contains_key(key) && b.network_name(key) == name {
             problems.push(
-                Problem::new(locate(root, model, &format!("networks.{key}.name"), key), format!("fixed network name {name:?} is shared by every copy"))
+                Problem::new(locate_key(root, model, &format!("networks.{key}.name"), key), format!("fixed network name {name:?} is shared by every copy"))
                     .hint("derive it from a variable (like the shared network) or let compose scope it to the project"),
             );
         }
@@ -48,7 +48,7 @@ fn fixed_names(root: &Path, model: &StackModel, variant: &StackModel) -> Vec<Pro
         let Some(name) = &volume.name else { continue };
         if b.volumes.get(key).and_then(|v| v.name.as_ref()) == Some(name) {
             problems.push(
-                Problem::new(locate(root, model, &format!("volumes.{key}.name"), key), format!("fixed volume name {name:?} is shared by every copy"))
+                Problem::new(locate_key(root, model, &format!("volumes.{key}.name"), key), format!("fixed volume name {name:?} is shared by every copy"))
                     .hint("drop the name: compose scopes volumes to the project"),
             );
         }
@@ -59,7 +59,7 @@ fn fixed_names(root: &Path, model: &StackModel, variant: &StackModel) -> Vec<Pro
 fn images_from_manifest(root: &Path, manifest: &Manifest, model: &StackModel) -> Vec<Problem> {
     let mut problems = Vec::new();
     for (name, service) in &model.config.services {
-        let at = locate(root, model, &format!("services.{name}.image"), name);
+        let at = locate_key(root, model, &format!("services.{name}.image"), name);
         match &service.image {
             None => problems.push(Problem::new(at, "no image").hint(format!("take it from {MANIFEST_FILE} through its variable"))),
             Some(image) if manifest.by_image(image).is_none() => problems.push(
@@ -82,7 +82,7 @@ fn health_checks_for_waited_services(root: &Path, model: &StackModel) -> Vec<Pro
             let healthy = model.config.services.get(dependency).and_then(|d| d.healthcheck.as_ref()).is_some_and(|h| h.is_effective());
             if !healthy {
                 problems.push(
-                    Problem::new(locate(root, model, &format!("services.{dependency}.healthcheck"), dependency), format!("{name} waits for {dependency} to be healthy, but {dependency} has no health check"))
+                    Problem::new(locate_key(root, model, &format!("services.{dependency}.healthcheck"), dependency), format!("{name} waits for {dependency} to be healthy, but {dependency} has no health check"))
                         .hint("add a healthcheck that turns green only when the service answers"),
                 );
             }
@@ -112,7 +112,12 @@ fn secret_defaults(root: &Path, model: &StackModel, secret_keys: &[&str]) -> Vec
 
 /// `file: key` for a finding: the last of the stack's files that mentions `needle` as a YAML key
 /// (override files win), else all of them.
-pub(crate) fn locate(root: &Path, model: &StackModel, key: &str, needle: &str) -> String {
+pub(crate) fn locate_key(root: &Path, model: &StackModel, key: &str, needle: &str) -> String {
+    format!("{}: {key}", locate(root, model, needle))
+}
+
+/// The last of the stack's files that mentions `needle` as a YAML key, else all of them.
+pub(crate) fn locate(root: &Path, model: &StackModel, needle: &str) -> String {
     let pattern = format!("{needle}:");
     let file = model
         .files
@@ -121,5 +126,5 @@ pub(crate) fn locate(root: &Path, model: &StackModel, key: &str, needle: &str) -
         .find(|f| std::fs::read_to_string(root.join(f)).is_ok_and(|t| t.lines().any(|l| l.trim_start().starts_with(&pattern))))
         .map(|f| f.display().to_string())
         .unwrap_or_else(|| model.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(" + "));
-    format!("{file}: {key}")
+    file
 }

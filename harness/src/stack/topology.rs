@@ -8,11 +8,13 @@
 //! - no published port listens off loopback.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use crate::problem::Problem;
 use crate::stack::manifest::{Manifest, Role};
 use crate::stack::model::{Port, StackModel};
 use crate::stack::registry::Platform;
+use crate::stack::rules::locate;
 
 /// One service's network position.
 #[derive(Debug, Clone)]
@@ -26,11 +28,18 @@ pub struct Node {
     pub network_mode: Option<String>,
     pub ports: Vec<Port>,
     pub entrypoint: bool,
+    /// The compose file (relative to the root) that defines the service, for messages.
+    pub file: String,
 }
 
 impl Node {
     pub fn id(&self) -> String {
         format!("{}/{}", self.stack, self.service)
+    }
+
+    /// `stacks/n8n/compose.yml: services.postgres` — where a finding about this node points.
+    pub fn location(&self) -> String {
+        format!("{}: services.{}", self.file, self.service)
     }
 
     /// Whether this node's network position reaches `other` directly.
@@ -49,7 +58,7 @@ pub struct Topology {
 }
 
 impl Topology {
-    pub fn build(platform: &Platform, manifest: &Manifest, models: &[StackModel]) -> Topology {
+    pub fn build(root: &Path, platform: &Platform, manifest: &Manifest, models: &[StackModel]) -> Topology {
         let mut nodes = Vec::new();
         for model in models {
             let entrypoints = platform.stack(&model.stack).map(|s| s.entrypoints.clone()).unwrap_or_default();
@@ -64,6 +73,7 @@ impl Topology {
                     network_mode: service.network_mode.clone(),
                     ports: service.ports.clone(),
                     entrypoint: entrypoints.contains(name),
+                    file: locate(root, model, name).split(": ").next().unwrap_or_default().to_string(),
                 });
             }
         }
@@ -86,8 +96,8 @@ impl Topology {
             for other in self.nodes.iter().filter(|n| n.stack != db.stack) {
                 if other.can_reach(db) {
                     problems.push(Problem::new(
-                        format!("service {}", db.id()),
-                        format!("database reachable from stack {} ({}) via {}", other.stack, other.id(), self.path(other, db)),
+                        db.location(),
+                        format!("database {} is reachable from stack {} ({}) via {}", db.id(), other.stack, other.id(), self.path(other, db)),
                     ).hint("keep databases on their stack's internal network only"));
                 }
             }
@@ -108,14 +118,14 @@ impl Topology {
         for node in &self.nodes {
             let on_shared = node.networks.contains(shared_network);
             if on_shared && !node.entrypoint {
-                problems.push(Problem::new(format!("service {}", node.id()), format!("joins the shared network {shared_network} but is not an entry point of stack {}", node.stack))
+                problems.push(Problem::new(node.location(), format!("{} joins the shared network {shared_network} but is not an entry point of stack {}", node.id(), node.stack))
                     .hint("only entry points (stacks/stacks.toml) join the shared network"));
             }
             if !on_shared && node.entrypoint {
-                problems.push(Problem::new(format!("service {}", node.id()), format!("is an entry point but does not join the shared network {shared_network}")));
+                problems.push(Problem::new(node.location(), format!("{} is an entry point but does not join the shared network {shared_network}", node.id())));
             }
             if node.network_mode.as_deref() == Some("host") {
-                problems.push(Problem::new(format!("service {}", node.id()), "uses host networking, which bypasses every stack network"));
+                problems.push(Problem::new(node.location(), format!("{} uses host networking, which bypasses every stack network", node.id())));
             }
         }
         problems
@@ -126,7 +136,7 @@ impl Topology {
             .iter()
             .filter(|n| n.role == Role::Database)
             .flat_map(|db| db.ports.iter().map(move |p| (db, p)))
-            .map(|(db, p)| Problem::new(format!("service {}", db.id()), format!("database publishes host port {}:{} → {}", p.host_address(), p.published.as_deref().unwrap_or("?"), p.target))
+            .map(|(db, p)| Problem::new(db.location(), format!("database {} publishes host port {}:{} → {}", db.id(), p.host_address(), p.published.as_deref().unwrap_or("?"), p.target))
                 .hint("remove the port; reach databases through `docker compose exec` or an SSH tunnel to a loopback port"))
             .collect()
     }
@@ -136,8 +146,8 @@ impl Topology {
             .iter()
             .flat_map(|n| n.ports.iter().map(move |p| (n, p)))
             .filter(|(_, p)| !p.is_loopback())
-            .map(|(n, p)| Problem::new(format!("service {}", n.id()), format!("port {} is published on {} (off loopback)", p.target, p.host_address()))
-                .hint("bind to 127.0.0.1 (${AIWAH_BIND_ADDRESS:-127.0.0.1}); reach it through an SSH tunnel or a TLS proxy"))
+            .map(|(n, p)| Problem::new(n.location(), format!("{} publishes port {} on {} (off loopback)", n.id(), p.target, p.host_address()))
+                .hint("publish as 127.0.0.1:HOST:CONTAINER; reach it through an SSH tunnel or a TLS proxy"))
             .collect()
     }
 
