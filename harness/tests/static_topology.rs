@@ -1,36 +1,27 @@
 //! The static checks on the committed stacks, and on mutated copies of them: every rule and every
 //! topology property has a mutation that must make it fail. Needs Docker Compose v2 (not an engine).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use aiwah_harness::Problem;
-use aiwah_harness::secrets::{self, Template, demo};
+use aiwah_harness::secrets::{self, demo};
 use aiwah_harness::stack::{self, Compose, LoadOptions};
+use aiwah_harness::testing::StackCopy;
 
-/// A copy of the checkout's stacks in a temporary folder, with a generated `.env`.
-struct Copy {
-    dir: tempfile::TempDir,
-}
+/// A mutable copy of the stacks plus the checks to run on it.
+struct Copy(StackCopy);
 
 impl Copy {
     fn new() -> Copy {
-        let dir = tempfile::tempdir().unwrap();
-        copy_tree(&aiwah_harness::repo::this_checkout().join("stacks"), &dir.path().join("stacks"));
-        let template = Template::load(dir.path()).unwrap();
-        secrets::ensure(&template, &dir.path().join(".env")).unwrap();
-        Copy { dir }
+        Copy(StackCopy::new())
     }
 
     fn root(&self) -> &Path {
-        self.dir.path()
+        self.0.root()
     }
 
-    /// Replace `from` by `to` in a file of the copy; the text must be there (a mutation that misses is a broken test).
     fn mutate(&self, file: &str, from: &str, to: &str) -> &Copy {
-        let path = self.root().join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(from), "{file} does not contain {from:?}");
-        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        self.0.mutate(file, from, to);
         self
     }
 
@@ -40,7 +31,7 @@ impl Copy {
 
     /// Every finding of the rules, the topology proof and the demo-secret scan, as lines.
     fn findings(&self) -> Result<Vec<String>, Problem> {
-        let compose = Compose::locate().expect("Docker Compose v2 is installed (bash .ci/install-engine.sh)");
+        let compose = Compose::locate().expect("Docker Compose v2 is installed (bash stacks/offline/engine.sh)");
         let checked = stack::check_platform(self.root(), &compose, &self.opts())?;
         let mut lines: Vec<String> = checked.problems.0.iter().map(ToString::to_string).collect();
         lines.extend(demo::scan(self.root(), &demo::committed_files(self.root())).iter().map(ToString::to_string));
@@ -50,21 +41,6 @@ impl Copy {
     fn assert_finding(&self, needle: &str) {
         let findings = self.findings().unwrap();
         assert!(findings.iter().any(|f| f.contains(needle)), "expected a finding containing {needle:?}, got {findings:#?}");
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target: PathBuf = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "node_modules" && entry.file_name() != ".next" {
-                copy_tree(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }
 

@@ -1,7 +1,9 @@
-//! `cargo xtask images`: keep stacks/images.env in step with the manifest.
+//! `cargo xtask images`: the manifest (sync, list), offline builds, explicit pulls.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
+use aiwah_harness::engine::plan::recipe_for;
 use aiwah_harness::stack::manifest::{IMAGES_ENV_FILE, MANIFEST_FILE, Manifest};
 use aiwah_harness::{Problem, Problems};
 
@@ -11,6 +13,16 @@ pub enum Command {
     Sync,
     /// List every image, its role and where it comes from offline.
     List,
+    /// Build images on this machine from stacks/offline recipes (cached by a hash of each recipe).
+    Build {
+        /// Build from packages, without a registry (the only kind of build there is; kept explicit).
+        #[arg(long, required = true)]
+        offline: bool,
+        /// Recipes to build (default: every one the manifest needs).
+        recipes: Vec<String>,
+    },
+    /// Pull every official image from its registry (network traffic to the registry).
+    Pull,
 }
 
 pub fn run(root: &Path, cmd: Command) -> Result<(), Problems> {
@@ -28,9 +40,48 @@ pub fn run(root: &Path, cmd: Command) -> Result<(), Problems> {
         }
         Command::List => {
             for (key, entry) in &manifest.images {
-                println!("{key:<20} {:<45} {:<9} offline: {:?}", entry.image, format!("{:?}", entry.role).to_lowercase(), entry.offline);
+                let offline = recipe_for(&entry.image, entry.offline).unwrap_or("(built from source)");
+                println!("{key:<20} {:<45} {:<9} offline: {offline}", entry.image, format!("{:?}", entry.role).to_lowercase());
+            }
+        }
+        Command::Build { offline: _, recipes } => build_offline(root, &recipes)?,
+        Command::Pull => {
+            for entry in manifest.images.values().filter(|e| recipe_for(&e.image, e.offline).is_some()) {
+                eprintln!("pulling {}", entry.image);
+                aiwah_harness::engine::docker::docker(&["pull", "--quiet", &entry.image])?;
             }
         }
     }
     Ok(())
+}
+
+/// The offline recipes the services of `stacks` stand on.
+pub fn recipes_for_stacks(root: &Path, deployment: &aiwah_harness::engine::Deployment, stacks: &[String]) -> Result<Vec<String>, Problems> {
+    let manifest = Manifest::load(root)?;
+    let recipes: BTreeSet<String> = deployment
+        .models
+        .iter()
+        .filter(|m| stacks.contains(&m.stack))
+        .flat_map(|m| m.config.services.values())
+        .filter_map(|s| s.labels.get(aiwah_harness::engine::overrides::labels::OFFICIAL_IMAGE))
+        .filter_map(|official| manifest.by_image(official).and_then(|(_, e)| recipe_for(&e.image, e.offline)))
+        .map(String::from)
+        .collect();
+    Ok(recipes.into_iter().collect())
+}
+
+/// Build `recipes` (default: all the manifest needs) with stacks/offline/build.sh, output streamed.
+pub fn build_offline(root: &Path, recipes: &[String]) -> Result<(), Problems> {
+    let manifest = Manifest::load(root)?;
+    let wanted: Vec<String> = if recipes.is_empty() {
+        manifest.images.values().filter_map(|e| recipe_for(&e.image, e.offline)).map(String::from).collect::<BTreeSet<_>>().into_iter().collect()
+    } else {
+        recipes.to_vec()
+    };
+    let status = std::process::Command::new("bash")
+        .arg(root.join("stacks/offline/build.sh"))
+        .args(&wanted)
+        .status()
+        .map_err(|e| Problem::new("stacks/offline/build.sh", format!("cannot run: {e}")))?;
+    if status.success() { Ok(()) } else { Err(Problem::new("stacks/offline/build.sh", format!("building {} failed ({status})", wanted.join(", "))).into()) }
 }

@@ -2,8 +2,17 @@
 //! `aiwah-harness` library. Every failure is one line naming the file, key or service, and exit 1.
 
 mod check;
+mod clean;
+mod copy;
+mod deploy;
+mod doctor;
+mod down;
 mod env;
 mod images;
+mod logs;
+mod restart;
+mod status;
+mod up;
 
 use std::process::ExitCode;
 
@@ -22,9 +31,25 @@ enum Task {
     Env(env::Args),
     /// Validate the stacks: compose's reading, our rules, the static topology proof, the demo-secret scan.
     Check(check::Args),
-    /// The image manifest (stacks/images.toml).
+    /// The image manifest (stacks/images.toml), offline builds, pulls.
     #[command(subcommand)]
     Images(images::Command),
+    /// Start the persistent deployment (all stacks, or the ones named) and wait until healthy.
+    Up(up::Args),
+    /// Stop stacks; volumes (the data) stay.
+    Down(down::Args),
+    /// Restart a stack or a service and wait until healthy again.
+    Restart(restart::Args),
+    /// State, health, tier and ports of every service.
+    Status(status::Args),
+    /// Logs of a stack or a service.
+    Logs(logs::Args),
+    /// Remove containers and networks; volumes only with --volumes (asks first).
+    Clean(clean::Args),
+    /// Check this machine: engine, Compose, memory, ports, where each image comes from.
+    Doctor(doctor::Args),
+    /// An ephemeral copy (unique names, own network and secrets), held until Ctrl-C.
+    Copy(copy::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +62,14 @@ fn main() -> ExitCode {
         Task::Env(args) => env::run(&root, args),
         Task::Check(args) => check::run(&root, args),
         Task::Images(cmd) => images::run(&root, cmd),
+        Task::Up(args) => up::run(&root, args),
+        Task::Down(args) => down::run(&root, args),
+        Task::Restart(args) => restart::run(&root, args),
+        Task::Status(args) => status::run(&root, args),
+        Task::Logs(args) => logs::run(&root, args),
+        Task::Clean(args) => clean::run(&root, args),
+        Task::Doctor(args) => doctor::run(&root, args),
+        Task::Copy(args) => copy::run(&root, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

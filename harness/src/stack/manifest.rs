@@ -30,6 +30,8 @@ pub struct ImageEntry {
     pub role: Role,
     /// How this machine gets it without a registry: a recipe under `stacks/offline/`.
     pub offline: Offline,
+    /// TCP ports the service listens on inside its network.
+    pub listens: Vec<u16>,
     /// One line on what it is.
     pub about: String,
 }
@@ -105,7 +107,7 @@ mod tests {
     use super::*;
 
     fn parse(entry: &str) -> Result<Manifest> {
-        let manifest: Manifest = toml::from_str(&format!("[images.x]\nrole = \"service\"\noffline = \"placeholder\"\nabout = \"x\"\n{entry}")).map_err(|e| Problem::new(MANIFEST_FILE, toml_message(&e)))?;
+        let manifest: Manifest = toml::from_str(&format!("[images.x]\nrole = \"service\"\noffline = \"placeholder\"\nlistens = [80]\nabout = \"x\"\n{entry}")).map_err(|e| Problem::new(MANIFEST_FILE, toml_message(&e)))?;
         manifest.check().map(|_| manifest)
     }
 

@@ -33,17 +33,19 @@ pub struct LoadOptions {
     pub inherit_env: bool,
     /// Optional override files to layer, by name (`logs`).
     pub overrides: Vec<String>,
+    /// Generated files layered last, per stack (a deployment's overrides).
+    pub generated: BTreeMap<String, Vec<PathBuf>>,
 }
 
 impl LoadOptions {
     /// The persistent deployment, read the way a user's shell would.
     pub fn persistent() -> Self {
-        LoadOptions { project_prefix: "aiwah".into(), env_files: None, env: BTreeMap::new(), inherit_env: true, overrides: vec![] }
+        LoadOptions { project_prefix: "aiwah".into(), env_files: None, env: BTreeMap::new(), inherit_env: true, overrides: vec![], generated: BTreeMap::new() }
     }
 
     /// Hermetic reading with the given env files (tests, checks).
     pub fn hermetic(project_prefix: &str, env_files: Vec<PathBuf>) -> Self {
-        LoadOptions { project_prefix: project_prefix.into(), env_files: Some(env_files), env: BTreeMap::new(), inherit_env: false, overrides: vec![] }
+        LoadOptions { project_prefix: project_prefix.into(), env_files: Some(env_files), env: BTreeMap::new(), inherit_env: false, overrides: vec![], generated: BTreeMap::new() }
     }
 }
 
@@ -61,6 +63,7 @@ impl Platform {
                     .hint(format!("known: {}", if known.is_empty() { "none".into() } else { known.join(", ") })));
             }
         }
+        files.extend(opts.generated.get(&stack.name).into_iter().flatten().cloned());
         let env_files = match &opts.env_files {
             Some(files) => files.clone(),
             None => self.env_files.iter().map(|f| self.root.join(f)).filter(|f| f.is_file()).collect(),

@@ -64,7 +64,9 @@ impl Topology {
             let entrypoints = platform.stack(&model.stack).map(|s| s.entrypoints.clone()).unwrap_or_default();
             for (name, service) in &model.config.services {
                 // An image the manifest does not know is a rules breach; for the proof, assume the worst.
-                let role = service.image.as_deref().and_then(|i| manifest.by_image(i)).map(|(_, e)| e.role).unwrap_or(Role::Database);
+                // A deployment labels the manifest image it stands in for; plain stacks name it as their image.
+                let official = service.labels.get(crate::engine::overrides::labels::OFFICIAL_IMAGE).or(service.image.as_ref());
+                let role = official.and_then(|i| manifest.by_image(i)).map(|(_, e)| e.role).unwrap_or(Role::Database);
                 nodes.push(Node {
                     stack: model.stack.clone(),
                     service: name.clone(),

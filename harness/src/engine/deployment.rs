@@ -1,0 +1,252 @@
+//! A deployment: the stacks of the platform running on an engine under one owner. Ephemeral copies
+//! (tests) get a unique id, their own shared network, fresh secrets and loopback ports chosen by the
+//! engine, and are torn down — volumes included — when dropped.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::engine::docker;
+use crate::engine::overrides::{self, Owner};
+use crate::engine::plan::{ImagePlan, Source};
+use crate::engine::start::Progress;
+use crate::engine::sweep;
+use crate::engine::teardown::{self, Teardown};
+use crate::problem::{Problem, Result};
+use crate::secrets::{self, Template};
+use crate::stack::compose::Invocation;
+use crate::stack::{Compose, LoadOptions, Manifest, Platform, StackModel};
+
+pub struct Deployment {
+    pub owner: Owner,
+    pub root: PathBuf,
+    pub platform: Platform,
+    pub compose: Compose,
+    pub plan: ImagePlan,
+    pub shared_network: String,
+    pub opts: LoadOptions,
+    /// The stacks as this deployment runs them (overrides applied).
+    pub models: Vec<StackModel>,
+    /// Holds the generated overrides and, for copies, the `.env`.
+    workdir: PathBuf,
+    torn_down: bool,
+}
+
+impl Deployment {
+    /// A fresh ephemeral copy of `stacks` (every stack when empty): unique names, own shared network,
+    /// own secrets.
+    pub fn ephemeral(root: &Path, source: &Source, stacks: &[&str]) -> Result<Deployment> {
+        // Whatever killed runs left behind goes first.
+        let swept = sweep::sweep_dead_runs()?;
+        if !swept.is_empty() {
+            eprintln!("aiwah: swept leftovers of dead runs: {} containers, {} networks, {} volumes", swept.containers.len(), swept.networks.len(), swept.volumes.len());
+        }
+        let id = unique_id();
+        let workdir = std::env::temp_dir().join(format!("aiwah-{id}"));
+        std::fs::create_dir_all(&workdir).map_err(|e| Problem::new(workdir.display().to_string(), format!("cannot create: {e}")))?;
+        let env = workdir.join(".env");
+        secrets::ensure(&Template::load(root)?, &env).map_err(|p| p.0.into_iter().next().unwrap_or_else(|| Problem::new(".env", "cannot write")))?;
+        let mut opts = LoadOptions::hermetic(&format!("aiwah-{id}"), vec![root.join(crate::stack::manifest::IMAGES_ENV_FILE), env]);
+        let shared_network = format!("aiwah-{id}-shared");
+        let mut platform = Platform::load(root)?;
+        for name in stacks {
+            platform.stack(name)?;
+        }
+        if !stacks.is_empty() {
+            platform.stacks.retain(|s| stacks.contains(&s.name.as_str()));
+        }
+        opts.env.insert(platform.shared_network_variable.clone(), shared_network.clone());
+        let owner = Owner { deployment: id, run: sweep::this_run(), ephemeral: true };
+        Deployment::prepare(root, platform, source, owner, opts, shared_network, workdir)
+    }
+
+    /// The persistent deployment (`cargo xtask up`): projects `<name>-<stack>`, the root `.env`, the
+    /// shared network named there, fixed loopback ports, volumes that outlive `down`. Its name is
+    /// `aiwah` unless `AIWAH_DEPLOYMENT` says otherwise (a second deployment on one engine, tests).
+    pub fn persistent(root: &Path, source: &Source, overrides: Vec<String>) -> Result<Deployment> {
+        let name = persistent_name()?;
+        let platform = Platform::load(root)?;
+        let mut opts = LoadOptions::persistent();
+        opts.project_prefix = name.clone();
+        opts.overrides = overrides;
+        opts.env_files = Some(vec![root.join(crate::stack::manifest::IMAGES_ENV_FILE), env_file(root)]);
+        let shared_network = crate::stack::shared_network_name(&platform, &opts);
+        let workdir = root.join("target").join(format!("{name}-deployment"));
+        std::fs::create_dir_all(&workdir).map_err(|e| Problem::new(workdir.display().to_string(), format!("cannot create: {e}")))?;
+        // A constant run label: labels are part of compose's config hash, so a changing one would
+        // recreate every container on each `up`.
+        let owner = Owner { deployment: name, run: "persistent".into(), ephemeral: false };
+        Deployment::prepare(root, platform, source, owner, opts, shared_network, workdir)
+    }
+
+    fn prepare(root: &Path, platform: Platform, source: &Source, owner: Owner, mut opts: LoadOptions, shared_network: String, workdir: PathBuf) -> Result<Deployment> {
+        let compose = Compose::locate()?;
+        let manifest = Manifest::load(root)?;
+        let base = platform.load_all(&compose, &opts)?;
+        let used: std::collections::BTreeSet<String> = base.iter().flat_map(|m| m.config.services.values()).filter_map(|s| s.image.clone()).collect();
+        let plan = ImagePlan::resolve_only(root, &manifest, source, |image| used.contains(image))?;
+        let mut generated = BTreeMap::new();
+        for model in base {
+            let file = workdir.join(format!("{}.override.yml", model.stack));
+            let text = overrides::render(&model, &plan, &owner)?;
+            std::fs::write(&file, text).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))?;
+            generated.insert(model.stack.clone(), vec![file]);
+        }
+        opts.generated = generated;
+        let models = platform.load_all(&compose, &opts)?;
+        let deployment = Deployment { owner, root: root.to_path_buf(), platform, compose, plan, shared_network, opts, models, workdir, torn_down: false };
+        if deployment.owner.ephemeral {
+            teardown::register(deployment.teardown()?);
+        }
+        Ok(deployment)
+    }
+
+    pub fn id(&self) -> &str {
+        &self.owner.deployment
+    }
+
+    fn invocation(&self, stack: &str) -> Result<Invocation> {
+        self.platform.invocation(self.platform.stack(stack)?, &self.opts)
+    }
+
+    /// A `docker compose` command for `stack` with this deployment's files and variables (for
+    /// `logs -f`, `restart`, ... that the CLI runs with inherited output).
+    pub fn compose_command(&self, stack: &str) -> Result<std::process::Command> {
+        Ok(self.compose.command(&self.invocation(stack)?))
+    }
+
+    /// Stop and remove `stack`'s containers; volumes stay unless `volumes`.
+    pub fn stop_stack(&self, stack: &str, volumes: bool) -> Result<()> {
+        let mut cmd = self.compose_command(stack)?;
+        cmd.args(["down", "--remove-orphans", "--timeout", "10"]);
+        if volumes {
+            cmd.arg("--volumes");
+        }
+        let out = crate::stack::compose::run(&mut cmd, "docker compose down")?;
+        if out.status.success() { Ok(()) } else { Err(Problem::new(format!("stack {stack}"), String::from_utf8_lossy(&out.stderr).trim().to_string())) }
+    }
+
+    /// Where `service` listens on the host, as URLs (`http://127.0.0.1:PORT`), one per published port.
+    pub fn urls(&self, stack: &str, service: &str) -> Vec<String> {
+        let Some(model) = self.models.iter().find(|m| m.stack == stack) else { return vec![] };
+        let Some(svc) = model.config.services.get(service) else { return vec![] };
+        svc.ports
+            .iter()
+            .filter_map(|p| {
+                let port = match p.published.as_deref().filter(|s| !s.is_empty()) {
+                    Some(fixed) => fixed.parse().ok(),
+                    None => self.host_port(stack, service, p.target as u16).ok(),
+                }?;
+                Some(format!("http://{}:{port}", p.host_address()))
+            })
+            .collect()
+    }
+
+    /// Start `stacks` (all when empty) concurrently — they only meet over HTTP at runtime — and wait
+    /// until every service is healthy, within `deadline` per stack.
+    pub fn up(&self, stacks: &[&str], deadline: Duration, progress: Progress) -> Result<()> {
+        let names: Vec<String> = if stacks.is_empty() { self.platform.stacks.iter().map(|s| s.name.clone()).collect() } else { stacks.iter().map(|s| s.to_string()).collect() };
+        for name in &names {
+            self.require_images(name, progress)?;
+        }
+        self.ensure_shared_network()?;
+        let results: Vec<Result<()>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = names.iter().map(|name| scope.spawn(move || self.start_stack(name, deadline, progress))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Problem::new("engine", "a start thread panicked")))).collect()
+        });
+        results.into_iter().collect()
+    }
+
+    /// Every image `stack` runs must be on the engine (no registry is assumed reachable); images
+    /// built from this repository's source are built now.
+    pub fn require_images(&self, stack: &str, progress: Progress) -> Result<()> {
+        let model = self.models.iter().find(|m| m.stack == stack).ok_or_else(|| Problem::new(format!("stack {stack}"), "is not part of this deployment"))?;
+        for (name, service) in &model.config.services {
+            let Some(image) = service.image.as_deref() else { continue };
+            if docker::image_present(image) {
+                continue;
+            }
+            if service.build.is_none() {
+                return Err(Problem::new(format!("service {stack}/{name}"), format!("image {image} is not on this engine"))
+                    .hint("docker pull it (cargo xtask images pull), set AIWAH_REGISTRY_MIRROR, or build offline images: cargo xtask images build --offline"));
+            }
+            progress(&format!("{stack}/{name}: building {image} from source"));
+            let out = crate::stack::compose::run(self.compose_command(stack)?.args(["build", name]), "docker compose build")?;
+            if !out.status.success() {
+                let err = String::from_utf8_lossy(&out.stderr);
+                let line = err.lines().map(str::trim).filter(|l| !l.is_empty()).last().unwrap_or("failed").to_string();
+                return Err(Problem::new(format!("service {stack}/{name}"), format!("building {image} failed: {line}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Create the shared network (labelled with this deployment) unless it exists.
+    pub fn ensure_shared_network(&self) -> Result<bool> {
+        let labels: Vec<(String, String)> = self.owner.labels("shared").into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        docker::ensure_network(&self.shared_network, &labels)
+    }
+
+    /// The last `lines` log lines of one service.
+    pub fn logs(&self, stack: &str, service: &str, lines: usize) -> Result<String> {
+        let out = crate::stack::compose::run(self.compose.command(&self.invocation(stack)?).args(["logs", "--no-color", "--no-log-prefix", "--tail", &lines.to_string(), service]), "docker compose logs")?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// The loopback host port the engine gave `service`'s container port `target`.
+    pub fn host_port(&self, stack: &str, service: &str, target: u16) -> Result<u16> {
+        let out = crate::stack::compose::run(self.compose.command(&self.invocation(stack)?).args(["port", service, &target.to_string()]), "docker compose port")?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.trim().rsplit(':').next().and_then(|p| p.parse().ok()).ok_or_else(|| Problem::new(format!("service {stack}/{service}"), format!("no host port for {target}")))
+    }
+
+    /// The container id of `service` in `stack`.
+    pub fn container(&self, stack: &str, service: &str) -> Result<String> {
+        let out = crate::stack::compose::run(self.compose.command(&self.invocation(stack)?).args(["ps", "--quiet", service]), "docker compose ps")?;
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if id.is_empty() { Err(Problem::new(format!("service {stack}/{service}"), "has no container")) } else { Ok(id) }
+    }
+
+    /// What removes this deployment (also used by the signal handler).
+    pub fn teardown(&self) -> Result<Teardown> {
+        let invocations = self.platform.stacks.iter().map(|s| self.platform.invocation(s, &self.opts)).collect::<Result<Vec<_>>>()?;
+        Ok(Teardown { deployment: self.owner.deployment.clone(), compose: self.compose.clone(), invocations, ephemeral: self.owner.ephemeral, workdir: self.workdir.clone() })
+    }
+
+    /// Stop and remove every stack; ephemeral copies lose their volumes and networks too.
+    pub fn down(&mut self) -> Result<()> {
+        let result = self.teardown()?.run();
+        teardown::unregister(&self.owner.deployment);
+        self.torn_down = true;
+        result
+    }
+}
+
+impl Drop for Deployment {
+    fn drop(&mut self) {
+        if self.owner.ephemeral && !self.torn_down {
+            if let Err(problem) = self.down() {
+                eprintln!("aiwah: teardown of deployment {}: {problem}", self.owner.deployment);
+            }
+        }
+    }
+}
+
+/// The persistent deployment's name: `AIWAH_DEPLOYMENT` or `aiwah`.
+pub fn persistent_name() -> Result<String> {
+    let name = std::env::var("AIWAH_DEPLOYMENT").ok().filter(|n| !n.is_empty()).unwrap_or_else(|| "aiwah".into());
+    if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Err(Problem::new("AIWAH_DEPLOYMENT", format!("{name:?} is not a valid name")).hint("lowercase letters, digits and '-', starting with a letter"));
+    }
+    Ok(name)
+}
+
+/// The persistent deployment's `.env`: `AIWAH_ENV_FILE` or `<root>/.env`.
+pub fn env_file(root: &Path) -> PathBuf {
+    std::env::var_os("AIWAH_ENV_FILE").filter(|p| !p.is_empty()).map(PathBuf::from).unwrap_or_else(|| root.join(".env"))
+}
+
+/// Six lowercase hex digits from the OS's random source: short enough for readable names.
+fn unique_id() -> String {
+    crate::secrets::random::from_alphabet(b"0123456789abcdef", 6)
+}

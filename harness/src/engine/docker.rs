@@ -1,0 +1,93 @@
+//! A thin typed wrapper over the `docker` CLI for what compose does not give: labelled resources
+//! across projects, networks the harness owns, removal for sweeping.
+
+use std::process::Command;
+
+use crate::problem::{Problem, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Container,
+    Network,
+    Volume,
+}
+
+impl Kind {
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Container => "container",
+            Kind::Network => "network",
+            Kind::Volume => "volume",
+        }
+    }
+}
+
+/// Run `docker args...`; stdout on success, one-line problem otherwise.
+pub fn docker(args: &[&str]) -> Result<String> {
+    let out = Command::new("docker").args(args).output().map_err(|e| Problem::new("docker", format!("cannot run the docker CLI: {e}")).hint("install Docker (here: bash stacks/offline/engine.sh)"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let line = err.lines().map(str::trim).filter(|l| !l.is_empty()).last().unwrap_or("failed").to_string();
+        return Err(Problem::new(format!("docker {}", args.iter().take(2).copied().collect::<Vec<_>>().join(" ")), line));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Whether an engine answers, with its API version.
+pub fn engine_version() -> Result<String> {
+    docker(&["version", "--format", "{{.Server.APIVersion}}"]).map(|v| v.trim().to_string()).map_err(|p| {
+        Problem::new("docker engine", format!("not reachable ({})", p.message)).hint("start dockerd (here: bash stacks/offline/engine.sh)")
+    })
+}
+
+/// Names (containers, volumes) or ids of resources of `kind` carrying `label` (`key` or `key=value`).
+pub fn list(kind: Kind, label: &str) -> Result<Vec<String>> {
+    let filter = format!("label={label}");
+    let out = match kind {
+        Kind::Container => docker(&["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"])?,
+        Kind::Network => docker(&["network", "ls", "--filter", &filter, "--format", "{{.Name}}"])?,
+        Kind::Volume => docker(&["volume", "ls", "--filter", &filter, "--format", "{{.Name}}"])?,
+    };
+    Ok(out.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect())
+}
+
+/// The value of `key` on a resource.
+pub fn label_of(kind: Kind, name: &str, key: &str) -> Result<Option<String>> {
+    let format = format!("{{{{index .{} \"{key}\"}}}}", if kind == Kind::Container { "Config.Labels" } else { "Labels" });
+    let out = docker(&[kind.noun(), "inspect", "--format", &format, name])?;
+    let value = out.trim();
+    Ok(if value.is_empty() || value == "<no value>" { None } else { Some(value.to_string()) })
+}
+
+/// Remove resources (containers forcibly, with their anonymous volumes).
+pub fn remove(kind: Kind, names: &[String]) -> Result<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let mut args: Vec<&str> = match kind {
+        Kind::Container => vec!["rm", "-f", "-v"],
+        Kind::Network => vec!["network", "rm"],
+        Kind::Volume => vec!["volume", "rm", "-f"],
+    };
+    args.extend(names.iter().map(String::as_str));
+    docker(&args).map(|_| ())
+}
+
+/// Create a bridge network with labels, unless one of that name exists.
+pub fn ensure_network(name: &str, labels: &[(String, String)]) -> Result<bool> {
+    if docker(&["network", "inspect", name]).is_ok() {
+        return Ok(false);
+    }
+    let mut args = vec!["network".to_string(), "create".to_string(), "--driver".to_string(), "bridge".to_string()];
+    for (k, v) in labels {
+        args.push("--label".into());
+        args.push(format!("{k}={v}"));
+    }
+    args.push(name.to_string());
+    docker(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
+    Ok(true)
+}
+
+pub fn image_present(image: &str) -> bool {
+    docker(&["image", "inspect", "--format", "{{.Id}}", image]).is_ok()
+}

@@ -1,0 +1,156 @@
+//! Which image each service runs in a deployment, and what tier that makes it (honest tiers):
+//! the official image, a substitute built from the same upstream software, the repository's own
+//! source, or an inert placeholder that only holds the service's network position.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use crate::problem::{Problem, Result};
+use crate::stack::manifest::{Manifest, Offline};
+
+/// Where images come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The registry named in the manifest (Docker Hub by default).
+    Registry,
+    /// A registry mirror for air-gapped users: `<prefix>/<image>` (`AIWAH_REGISTRY_MIRROR`).
+    Mirror(String),
+    /// Images built on this machine from `stacks/offline/` recipes.
+    Offline,
+    /// Per image: the official one if the engine has it, else the offline build if the engine has
+    /// that, else the official one (reported missing before anything starts). Never pulls.
+    Auto,
+}
+
+impl Source {
+    /// `AIWAH_IMAGE_SOURCE` (`registry`, `offline`) and `AIWAH_REGISTRY_MIRROR`, registry by default.
+    pub fn from_env() -> Result<Source> {
+        if let Ok(prefix) = std::env::var("AIWAH_REGISTRY_MIRROR") {
+            if !prefix.is_empty() {
+                return Ok(Source::Mirror(prefix.trim_end_matches('/').to_string()));
+            }
+        }
+        match std::env::var("AIWAH_IMAGE_SOURCE").as_deref() {
+            Err(_) | Ok("") | Ok("auto") => Ok(Source::Auto),
+            Ok("registry") => Ok(Source::Registry),
+            Ok("offline") => Ok(Source::Offline),
+            Ok(other) => Err(Problem::new("AIWAH_IMAGE_SOURCE", format!("unknown image source {other:?}")).hint("use auto, registry or offline (or set AIWAH_REGISTRY_MIRROR)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tier {
+    Official,
+    /// The same upstream software from packages (PostgreSQL, n8n): real, but marked in reports.
+    Substitute,
+    /// Built from this repository.
+    Source,
+    /// Holds the network position only; scenarios needing it are skipped.
+    Placeholder,
+}
+
+impl Tier {
+    pub fn label(self) -> &'static str {
+        match self {
+            Tier::Official => "official",
+            Tier::Substitute => "substitute",
+            Tier::Source => "source",
+            Tier::Placeholder => "placeholder",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// The manifest's pinned image (what an official deployment runs).
+    pub official: String,
+    /// What this deployment runs.
+    pub image: String,
+    pub tier: Tier,
+    pub listens: Vec<u16>,
+}
+
+/// Manifest image → choice, for one deployment.
+#[derive(Debug, Clone, Default)]
+pub struct ImagePlan {
+    pub by_official: BTreeMap<String, Choice>,
+}
+
+impl ImagePlan {
+    pub fn resolve(root: &Path, manifest: &Manifest, source: &Source) -> Result<ImagePlan> {
+        ImagePlan::resolve_only(root, manifest, source, |_| true)
+    }
+
+    /// Like [`ImagePlan::resolve`], for the manifest images `wanted` accepts only (a subset of stacks).
+    pub fn resolve_only(root: &Path, manifest: &Manifest, source: &Source, wanted: impl Fn(&str) -> bool) -> Result<ImagePlan> {
+        let mut by_official = BTreeMap::new();
+        for entry in manifest.images.values().filter(|e| wanted(&e.image)) {
+            let source = match source {
+                Source::Auto => auto_source(root, &entry.image, entry.offline),
+                other => other.clone(),
+            };
+            let (image, tier) = match (&source, entry.offline) {
+                (_, Offline::Source) => (entry.image.clone(), Tier::Source),
+                (Source::Auto, _) => unreachable!("auto resolves per image"),
+                (Source::Registry, _) => (entry.image.clone(), Tier::Official),
+                (Source::Mirror(prefix), _) => (format!("{prefix}/{}", entry.image), Tier::Official),
+                (Source::Offline, Offline::Placeholder) => (offline_tag_or_missing(root, "placeholder"), Tier::Placeholder),
+                (Source::Offline, kind) => (offline_tag_or_missing(root, recipe_for(&entry.image, kind).expect("substitutes have recipes")), Tier::Substitute),
+            };
+            by_official.insert(entry.image.clone(), Choice { official: entry.image.clone(), image, tier, listens: entry.listens.clone() });
+        }
+        Ok(ImagePlan { by_official })
+    }
+
+    pub fn choice(&self, official: &str) -> Option<&Choice> {
+        self.by_official.get(official)
+    }
+}
+
+/// Auto: official if present, else an offline build if present, else official (reported missing later).
+fn auto_source(root: &Path, official: &str, offline: Offline) -> Source {
+    if crate::engine::docker::image_present(official) {
+        return Source::Registry;
+    }
+    let Some(recipe) = recipe_for(official, offline) else { return Source::Registry };
+    match offline_tag(root, recipe) {
+        Ok(tag) if crate::engine::docker::image_present(&tag) => Source::Offline,
+        _ => Source::Registry,
+    }
+}
+
+/// The offline recipe standing in for `official` (None for images built from source).
+pub fn recipe_for(official: &str, offline: Offline) -> Option<&'static str> {
+    match offline {
+        Offline::Placeholder => Some("placeholder"),
+        Offline::Postgres => Some(substitute_recipe(official)),
+        Offline::N8n => Some("n8n"),
+        Offline::Source => None,
+    }
+}
+
+/// Supabase's Postgres carries Supabase's roles and schemas; plain PostgreSQL does not.
+fn substitute_recipe(official: &str) -> &'static str {
+    if official.starts_with("supabase/postgres:") { "supabase-postgres" } else { "postgres" }
+}
+
+/// The recipe's tag, or a tag that names the missing recipe (reported when a stack needs it, so that
+/// stacks that do not need it can still run).
+fn offline_tag_or_missing(root: &Path, name: &str) -> String {
+    offline_tag(root, name).unwrap_or_else(|_| format!("aiwah-offline/{name}:no-such-recipe"))
+}
+
+/// The tag `stacks/offline/build.sh` gives recipe `name` (a hash of the recipe: no engine needed).
+pub fn offline_tag(root: &Path, name: &str) -> Result<String> {
+    let script = root.join("stacks/offline/build.sh");
+    let out = Command::new("bash").arg(&script).args(["--tag", name]).output()
+        .map_err(|e| Problem::new("stacks/offline/build.sh", format!("cannot run: {e}")))?;
+    let tag = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() || tag.is_empty() {
+        let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(Problem::new("stacks/offline/build.sh", format!("no tag for recipe {name}: {why}")));
+    }
+    Ok(tag)
+}

@@ -1,0 +1,120 @@
+//! Starting one stack and waiting until it is healthy, with a progress line per service and a deadline
+//! that names what it waited for. Compose keeps its own `depends_on` conditions; the harness watches.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::engine::deployment::Deployment;
+use crate::problem::{Problem, Result};
+use crate::stack::compose;
+
+/// Where progress lines go (stderr for the CLI, nowhere for quiet callers).
+pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
+
+pub fn quiet(_: &str) {}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceState {
+    pub service: String,
+    pub state: String,
+    pub health: String,
+}
+
+impl ServiceState {
+    /// Running, and healthy if it has a health check.
+    pub fn is_ready(&self) -> bool {
+        self.state == "running" && (self.health.is_empty() || self.health == "healthy")
+    }
+
+    fn describe(&self) -> String {
+        if self.health.is_empty() { self.state.clone() } else { format!("{} ({})", self.state, self.health) }
+    }
+}
+
+impl Deployment {
+    /// `docker compose up --detach` for `stack`, then watch until every service is ready or `deadline` passes.
+    pub fn start_stack(&self, stack: &str, deadline: Duration, progress: Progress) -> Result<()> {
+        let started = Instant::now();
+        let invocation = self.platform.invocation(self.platform.stack(stack)?, &self.opts)?;
+        let mut child = self
+            .compose
+            .command(&invocation)
+            .args(["up", "--detach", "--no-build", "--quiet-pull", "--remove-orphans"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| Problem::new("docker compose up", format!("cannot start: {e}")))?;
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut compose_done = false;
+        loop {
+            let states = self.states(stack).unwrap_or_default();
+            for s in &states {
+                let now = s.describe();
+                if seen.get(&s.service) != Some(&now) {
+                    progress(&format!("{stack}/{}: {now} (+{:.1}s)", s.service, started.elapsed().as_secs_f64()));
+                    seen.insert(s.service.clone(), now);
+                }
+            }
+            if !compose_done {
+                if let Some(status) = child.try_wait().map_err(|e| Problem::new("docker compose up", e.to_string()))? {
+                    compose_done = true;
+                    if !status.success() {
+                        let mut err = String::new();
+                        if let Some(mut pipe) = child.stderr.take() {
+                            use std::io::Read;
+                            let _ = pipe.read_to_string(&mut err);
+                        }
+                        return Err(self.explain_start_failure(stack, &err));
+                    }
+                }
+            }
+            let expected = self.models.iter().find(|m| m.stack == stack).map(|m| m.config.services.len()).unwrap_or(0);
+            if compose_done && states.len() >= expected && states.iter().all(ServiceState::is_ready) {
+                return Ok(());
+            }
+            if started.elapsed() >= deadline {
+                let _ = child.kill();
+                let waiting: Vec<String> = states.iter().filter(|s| !s.is_ready()).map(|s| format!("{stack}/{} {}", s.service, s.describe())).collect();
+                let logs: Vec<String> = states.iter().filter(|s| !s.is_ready()).map(|s| format!("{}: {}", s.service, self.logs(stack, &s.service, 5).unwrap_or_default().lines().map(str::trim).collect::<Vec<_>>().join(" | "))).collect();
+                return Err(Problem::new(format!("stack {stack}"), format!(
+                    "not healthy after {}s: waited for {}; last log lines — {}",
+                    deadline.as_secs(),
+                    if waiting.is_empty() { "compose to finish starting".to_string() } else { waiting.join(", ") },
+                    logs.join(" ;; ")
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    fn explain_start_failure(&self, stack: &str, stderr: &str) -> Problem {
+        let line = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).last().unwrap_or("docker compose up failed").to_string();
+        if line.contains("port is already allocated") || line.contains("address already in use") {
+            return Problem::new(format!("stack {stack}"), format!("a host port is in use: {line}"))
+                .hint("stop what holds it (cargo xtask doctor lists the ports), or change its *_PORT in .env");
+        }
+        let unhealthy: Vec<String> = self.states(stack).unwrap_or_default().into_iter().filter(|s| !s.is_ready()).map(|s| s.service).collect();
+        let logs: Vec<String> = unhealthy.iter().map(|s| format!("{s}: {}", self.logs(stack, s, 5).unwrap_or_default().lines().map(str::trim).collect::<Vec<_>>().join(" | "))).collect();
+        Problem::new(format!("stack {stack}"), format!("{line}; last log lines — {}", logs.join(" ;; ")))
+    }
+
+    /// Every container of `stack` with its state and health.
+    pub fn states(&self, stack: &str) -> Result<Vec<ServiceState>> {
+        let invocation = self.platform.invocation(self.platform.stack(stack)?, &self.opts)?;
+        let out = compose::run(self.compose.command(&invocation).args(["ps", "--all", "--format", "json"]), "docker compose ps")?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        // Compose prints one JSON object per line (older versions: one array).
+        let values: Vec<serde_json::Value> = match serde_json::from_str::<serde_json::Value>(text.trim()) {
+            Ok(serde_json::Value::Array(items)) => items,
+            _ => text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect(),
+        };
+        Ok(values
+            .iter()
+            .map(|v| ServiceState {
+                service: v["Service"].as_str().unwrap_or_default().to_string(),
+                state: v["State"].as_str().unwrap_or_default().to_string(),
+                health: v["Health"].as_str().unwrap_or_default().to_string(),
+            })
+            .collect())
+    }
+}

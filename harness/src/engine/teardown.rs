@@ -1,0 +1,92 @@
+//! Tearing a deployment down — on `down`, on drop, and on SIGINT/SIGTERM. Ephemeral deployments
+//! register here; a signal tears every registered one down before the process exits. What a SIGKILL
+//! leaves behind is for [`crate::engine::sweep`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, Once};
+
+use crate::engine::docker::{self, Kind};
+use crate::engine::overrides::labels;
+use crate::problem::{Problem, Result};
+use crate::stack::compose::{self, Compose, Invocation};
+
+/// Everything needed to remove a deployment, without the deployment itself.
+#[derive(Debug, Clone)]
+pub struct Teardown {
+    pub deployment: String,
+    pub compose: Compose,
+    /// One per stack, in start order (removed in reverse).
+    pub invocations: Vec<Invocation>,
+    /// Ephemeral: volumes, the deployment's networks and its work folder go too.
+    pub ephemeral: bool,
+    pub workdir: PathBuf,
+}
+
+impl Teardown {
+    pub fn run(&self) -> Result<()> {
+        let mut first_error = None;
+        for invocation in self.invocations.iter().rev() {
+            let mut cmd = self.compose.command(invocation);
+            cmd.args(["down", "--remove-orphans", "--timeout", "10"]);
+            if self.ephemeral {
+                cmd.arg("--volumes");
+            }
+            match compose::run(&mut cmd, "docker compose down") {
+                Ok(out) if !out.status.success() => {
+                    first_error.get_or_insert(Problem::new(format!("project {}", invocation.project), String::from_utf8_lossy(&out.stderr).trim().to_string()));
+                }
+                Err(p) => {
+                    first_error.get_or_insert(p);
+                }
+                Ok(_) => {}
+            }
+        }
+        if self.ephemeral {
+            let label = format!("{}={}", labels::DEPLOYMENT, self.deployment);
+            // Probe containers and anything compose did not create (the copy's shared network).
+            for kind in [Kind::Container, Kind::Network, Kind::Volume] {
+                if let Err(p) = docker::list(kind, &label).and_then(|names| docker::remove(kind, &names)) {
+                    first_error.get_or_insert(p);
+                }
+            }
+            let _ = std::fs::remove_dir_all(&self.workdir);
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+static LIVE: Mutex<BTreeMap<String, Teardown>> = Mutex::new(BTreeMap::new());
+static HANDLER: Once = Once::new();
+
+/// Tear `teardown` down if the process is interrupted before [`unregister`].
+pub fn register(teardown: Teardown) {
+    install_handler();
+    LIVE.lock().unwrap_or_else(|e| e.into_inner()).insert(teardown.deployment.clone(), teardown);
+}
+
+pub fn unregister(deployment: &str) {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner()).remove(deployment);
+}
+
+fn install_handler() {
+    HANDLER.call_once(|| {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+            eprintln!("aiwah: cannot install the SIGINT/SIGTERM handler; an interrupted run leaves its copy for the next sweep");
+            return;
+        };
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                let live: Vec<Teardown> = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|e| e.into_inner())).into_values().collect();
+                for teardown in live {
+                    eprintln!("aiwah: interrupted: tearing down deployment {}", teardown.deployment);
+                    if let Err(problem) = teardown.run() {
+                        eprintln!("aiwah: teardown of {}: {problem}", teardown.deployment);
+                    }
+                }
+                std::process::exit(128 + signal);
+            }
+        });
+    });
+}

@@ -1,0 +1,128 @@
+//! Deployments on the real engine with offline images (stacks/offline): an ephemeral copy comes up
+//! healthy, the live probe matrix holds, teardown leaves nothing labelled behind, and a killed run's
+//! leftovers are swept by the next. Needs a Docker engine and `bash stacks/offline/build.sh all`.
+
+use std::time::{Duration, Instant};
+
+use aiwah_harness::engine::probe::{self, Outcome};
+use aiwah_harness::engine::sweep;
+use aiwah_harness::engine::{Deployment, Source, plan};
+
+fn root() -> std::path::PathBuf {
+    aiwah_harness::repo::this_checkout()
+}
+
+fn base_image() -> String {
+    plan::offline_tag(&root(), "base").unwrap()
+}
+
+#[test]
+fn n8n_stack_copy_comes_up_isolated_and_leaves_nothing_behind() {
+    let started = Instant::now();
+    let mut deployment = Deployment::ephemeral(&root(), &Source::Offline, &["n8n"]).unwrap();
+    let id = deployment.id().to_string();
+    deployment.up(&[], Duration::from_secs(240), &|line| eprintln!("{line}")).unwrap();
+    println!("n8n stack healthy after {:.1}s", started.elapsed().as_secs_f64());
+
+    // n8n answers on a loopback port the engine chose.
+    let port = deployment.host_port("n8n", "n8n", 5678).unwrap();
+    assert_ne!(port, 5678, "ephemeral copies must not take the fixed port");
+    let states = deployment.states("n8n").unwrap();
+    assert!(states.len() == 2 && states.iter().all(|s| s.state == "running" && s.health == "healthy"), "{states:?}");
+
+    // Positive control: n8n reaches its own database by name and by IP.
+    let probes = probe::matrix(&deployment, &base_image()).unwrap();
+    assert!(!probes.is_empty());
+    for p in &probes {
+        println!("{p}");
+        assert!(p.holds(), "{p}");
+    }
+    assert!(probes.iter().any(|p| p.from == "n8n/n8n" && p.to == "n8n/postgres" && p.outcome == Outcome::Open));
+
+    let resources = sweep::resources_of(&id).unwrap();
+    assert_eq!(resources.containers.len(), 2, "{resources:?}");
+    assert!(resources.networks.len() >= 2, "own internal network and the copy's shared network: {resources:?}");
+    assert_eq!(resources.volumes.len(), 2, "{resources:?}");
+
+    deployment.down().unwrap();
+    let left = sweep::resources_of(&id).unwrap();
+    assert!(left.is_empty(), "teardown left {left:?}");
+}
+
+#[test]
+fn dropping_a_deployment_tears_it_down() {
+    let id = {
+        let deployment = Deployment::ephemeral(&root(), &Source::Offline, &["n8n"]).unwrap();
+        deployment.up(&[], Duration::from_secs(240), &|line| eprintln!("{line}")).unwrap();
+        deployment.id().to_string()
+    };
+    let left = sweep::resources_of(&id).unwrap();
+    assert!(left.is_empty(), "drop left {left:?}");
+}
+
+#[test]
+fn leftovers_of_a_killed_run_are_swept_and_live_runs_are_not() {
+    use aiwah_harness::engine::docker::{self, Kind};
+    use aiwah_harness::engine::overrides::labels;
+
+    // A run that dies by SIGKILL leaves its labelled resources behind; fake exactly that.
+    let mut child = std::process::Command::new("sleep").arg("60").spawn().unwrap();
+    let dead_run = sweep::run_of(child.id()).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let tag = aiwah_harness::secrets::random::from_alphabet(b"0123456789abcdef", 6);
+    let make = |run: &str, name: &str| {
+        let l = |k: &str, v: &str| format!("{k}={v}");
+        let (dep, run_l, eph) = (l(labels::DEPLOYMENT, &format!("sweep-{tag}")), l(labels::RUN, run), l(labels::EPHEMERAL, "true"));
+        docker::docker(&["network", "create", "--label", &dep, "--label", &run_l, "--label", &eph, name]).unwrap();
+        docker::docker(&["volume", "create", "--label", &dep, "--label", &run_l, "--label", &eph, name]).unwrap();
+        docker::docker(&["create", "--label", &dep, "--label", &run_l, "--label", &eph, "--network", name, "-v", &format!("{name}:/data"), "--name", name, &base_image(), "sleep", "600"]).unwrap();
+    };
+    make(&dead_run, &format!("aiwah-sweep-dead-{tag}"));
+    make(&sweep::this_run(), &format!("aiwah-sweep-live-{tag}"));
+
+    let swept = sweep::sweep_dead_runs().unwrap();
+    assert!(swept.containers.contains(&format!("aiwah-sweep-dead-{tag}")), "{swept:?}");
+    assert!(swept.networks.contains(&format!("aiwah-sweep-dead-{tag}")), "{swept:?}");
+    assert!(swept.volumes.contains(&format!("aiwah-sweep-dead-{tag}")), "{swept:?}");
+    let left = sweep::resources_of(&format!("sweep-{tag}")).unwrap();
+    assert_eq!(left.containers, vec![format!("aiwah-sweep-live-{tag}")], "the live run's container stays");
+
+    docker::remove(Kind::Container, &left.containers).unwrap();
+    docker::remove(Kind::Network, &left.networks).unwrap();
+    docker::remove(Kind::Volume, &left.volumes).unwrap();
+    assert!(sweep::resources_of(&format!("sweep-{tag}")).unwrap().is_empty());
+}
+
+#[test]
+fn a_failing_start_names_what_it_waited_for_and_leaves_nothing_behind() {
+    let copy = aiwah_harness::testing::StackCopy::new();
+    copy.mutate("stacks/n8n/compose.yml", "test: [\"CMD-SHELL\", \"pg_isready -h localhost -U $${POSTGRES_USER} -d $${POSTGRES_DB}\"]", "test: [\"CMD\", \"false\"]");
+    let deployment = Deployment::ephemeral(copy.root(), &Source::Offline, &["n8n"]).unwrap();
+    let id = deployment.id().to_string();
+    let problem = deployment.up(&[], Duration::from_secs(20), &|_| {}).unwrap_err().to_string();
+    assert!(problem.starts_with("stack n8n: not healthy after 20s: waited for "), "{problem}");
+    assert!(problem.contains("n8n/postgres running (starting)"), "{problem}");
+    assert!(problem.contains("last log lines"), "{problem}");
+    drop(deployment);
+    let left = sweep::resources_of(&id).unwrap();
+    assert!(left.is_empty(), "a failed start left {left:?}");
+}
+
+#[test]
+fn two_copies_run_side_by_side() {
+    let a = Deployment::ephemeral(&root(), &Source::Offline, &["n8n"]).unwrap();
+    let b = Deployment::ephemeral(&root(), &Source::Offline, &["n8n"]).unwrap();
+    std::thread::scope(|s| {
+        let ta = s.spawn(|| a.up(&[], Duration::from_secs(240), &|_| {}));
+        let tb = s.spawn(|| b.up(&[], Duration::from_secs(240), &|_| {}));
+        ta.join().unwrap().unwrap();
+        tb.join().unwrap().unwrap();
+    });
+    assert_ne!(a.host_port("n8n", "n8n", 5678).unwrap(), b.host_port("n8n", "n8n", 5678).unwrap());
+    assert_ne!(a.shared_network, b.shared_network);
+    let (ida, idb) = (a.id().to_string(), b.id().to_string());
+    drop(a);
+    drop(b);
+    assert!(sweep::resources_of(&ida).unwrap().is_empty() && sweep::resources_of(&idb).unwrap().is_empty());
+}

@@ -1,0 +1,45 @@
+//! `cargo xtask clean [--volumes] [--yes]`: remove the persistent deployment's containers and networks,
+//! and what dead test runs left behind. Volumes — all data — only with `--volumes` and a confirmation.
+
+use std::path::Path;
+
+use aiwah_harness::Problems;
+use aiwah_harness::engine::docker::{self, Kind};
+use aiwah_harness::engine::overrides::labels;
+use aiwah_harness::engine::sweep;
+
+use crate::deploy::{self, SourceArgs};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Also delete the volumes: every database's data. Asks first.
+    #[arg(long)]
+    volumes: bool,
+    /// Do not ask (for scripts).
+    #[arg(long)]
+    yes: bool,
+    #[command(flatten)]
+    source: SourceArgs,
+}
+
+pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
+    let deployment = deploy::persistent(root, &args.source.source()?, vec![])?;
+    if args.volumes {
+        deploy::confirm("delete every volume of the persistent deployment — all Supabase and n8n data?", args.yes, "cargo xtask clean --volumes")?;
+    }
+    for stack in deploy::stack_names(&deployment.platform).iter().rev() {
+        eprintln!("removing {stack}{}", if args.volumes { " and its volumes" } else { " (volumes kept)" });
+        deployment.stop_stack(stack, args.volumes)?;
+    }
+    // The shared network only if this deployment created it (a user's own network stays).
+    let ours = docker::list(Kind::Network, &format!("{}={}", labels::DEPLOYMENT, deployment.id()))?;
+    if ours.contains(&deployment.shared_network) {
+        docker::remove(Kind::Network, std::slice::from_ref(&deployment.shared_network))?;
+        eprintln!("removed network {}", deployment.shared_network);
+    }
+    let swept = sweep::sweep_dead_runs()?;
+    if !swept.is_empty() {
+        eprintln!("swept leftovers of dead test runs: {} containers, {} networks, {} volumes", swept.containers.len(), swept.networks.len(), swept.volumes.len());
+    }
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! `cargo xtask copy [STACK...]`: an ephemeral copy of the platform — unique names, its own network,
+//! fresh secrets, random loopback ports — held until Ctrl-C (or SIGTERM), then torn down with its
+//! volumes. What a SIGKILL leaves is swept by the next run.
+
+use std::path::Path;
+use std::time::Duration;
+
+use aiwah_harness::Problems;
+use aiwah_harness::engine::Deployment;
+
+use crate::deploy::{self, SourceArgs};
+
+#[derive(clap::Args)]
+pub struct Args {
+    stacks: Vec<String>,
+    #[command(flatten)]
+    source: SourceArgs,
+    #[arg(long, default_value_t = 300)]
+    timeout: u64,
+}
+
+pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
+    deploy::require_engine()?;
+    let names: Vec<&str> = args.stacks.iter().map(String::as_str).collect();
+    let deployment = Deployment::ephemeral(root, &args.source.source()?, &names)?;
+    eprintln!("deployment {}: starting {}", deployment.id(), if names.is_empty() { "every stack".into() } else { names.join(", ") });
+    deployment.up(&[], Duration::from_secs(args.timeout), &deploy::progress)?;
+    let stacks = deploy::stack_names(&deployment.platform);
+    crate::status::print_table(&deployment, &stacks)?;
+    println!("ready: deployment {} — Ctrl-C tears it down", deployment.id());
+    loop {
+        // The signal handler tears the copy down and exits; until then, hold it.
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+}

@@ -1,0 +1,100 @@
+//! `cargo xtask up [STACK...]`: .env if missing, static checks, images, shared network, then
+//! supabase → n8n → ui, each waited on until healthy with a progress line per service. On failure,
+//! the stacks this command started are stopped again (volumes kept).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use aiwah_harness::engine::Source;
+use aiwah_harness::secrets::{self, Template};
+use aiwah_harness::stack::{self, Compose, LoadOptions};
+use aiwah_harness::Problems;
+
+use crate::deploy::{self, SourceArgs};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Stacks to start (default: all, in order supabase, n8n, ui).
+    stacks: Vec<String>,
+    /// Optional overrides to layer (e.g. `logs` for Logflare + Vector).
+    #[arg(long = "with", value_name = "OVERRIDE")]
+    with: Vec<String>,
+    #[command(flatten)]
+    source: SourceArgs,
+    /// Deadline per stack for every service to become healthy, in seconds.
+    #[arg(long, default_value_t = 300)]
+    timeout: u64,
+}
+
+pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
+    deploy::require_engine()?;
+    let env = aiwah_harness::engine::deployment::env_file(root);
+    let report = secrets::ensure(&Template::load(root)?, &env)?;
+    if report.created {
+        eprintln!("created {} with generated secrets (mode 0600)", env.display());
+    } else if !report.added.is_empty() {
+        eprintln!("added to {}: {}", env.display(), report.added.join(", "));
+    }
+    // The user's own .env may change what compose reads: prove the rules on that, not only on ours.
+    let opts = LoadOptions {
+        project_prefix: aiwah_harness::engine::deployment::persistent_name()?,
+        env_files: Some(vec![root.join(stack::manifest::IMAGES_ENV_FILE), env.clone()]),
+        overrides: args.with.clone(),
+        ..LoadOptions::persistent()
+    };
+    let checked = stack::check_platform(root, &Compose::locate()?, &opts)?;
+    if !checked.problems.0.is_empty() {
+        eprintln!("refusing to start: the stacks as configured break the platform's rules");
+        return Err(checked.problems);
+    }
+    let source = args.source.source()?;
+    let deployment = deploy::persistent(root, &source, args.with.clone())?;
+    let stacks = deploy::select_stacks(&deployment.platform, &args.stacks)?;
+    if source == Source::Offline {
+        let recipes = crate::images::recipes_for_stacks(root, &deployment, &stacks)?;
+        if !recipes.is_empty() {
+            crate::images::build_offline(root, &recipes)?;
+        }
+    }
+    for stack in &stacks {
+        deployment.require_images(stack, &deploy::progress)?;
+    }
+    if deployment.ensure_shared_network()? {
+        eprintln!("created network {}", deployment.shared_network);
+    }
+    let mut started_now = Vec::new();
+    for stack in &stacks {
+        let was_running = deployment.states(stack).map(|s| !s.is_empty()).unwrap_or(false);
+        if !was_running {
+            started_now.push(stack.clone());
+        }
+        let t0 = Instant::now();
+        eprintln!("starting {stack}");
+        if let Err(problem) = deployment.start_stack(stack, Duration::from_secs(args.timeout), &deploy::progress) {
+            for started in started_now.iter().rev() {
+                eprintln!("stopping {started} again (volumes kept)");
+                if let Err(p) = deployment.stop_stack(started, false) {
+                    eprintln!("error: {p}");
+                }
+            }
+            return Err(problem.into());
+        }
+        eprintln!("{stack} healthy after {:.1}s", t0.elapsed().as_secs_f64());
+    }
+    crate::status::print_table(&deployment, &stacks)?;
+    print_urls(&deployment);
+    Ok(())
+}
+
+fn print_urls(deployment: &aiwah_harness::engine::Deployment) {
+    for stack in &deployment.platform.stacks {
+        for entry in &stack.entrypoints {
+            for url in deployment.urls(&stack.name, entry) {
+                println!("{:<9} {url}", stack.name);
+            }
+        }
+    }
+    if deployment.plan.by_official.values().any(|c| c.tier != aiwah_harness::engine::Tier::Official) {
+        println!("note: not every service runs its official image (see TIER above); `cargo xtask doctor` explains");
+    }
+}

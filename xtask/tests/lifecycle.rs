@@ -1,0 +1,120 @@
+//! The persistent lifecycle end to end with the real binary and the real engine (offline images):
+//! up, status, logs, restart, down, up again with the data still there, clean. Runs under its own
+//! deployment name, env file, network and port so it never touches a developer's deployment.
+
+use std::process::{Command, Output};
+
+use aiwah_harness::engine::docker;
+use aiwah_harness::engine::overrides::labels;
+
+struct Lifecycle {
+    name: String,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Lifecycle {
+    fn new() -> Lifecycle {
+        let tag = aiwah_harness::secrets::random::from_alphabet(b"0123456789abcdef", 6);
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Lifecycle { name: format!("aiwah-life-{tag}"), dir: tempfile::tempdir().unwrap(), port }
+    }
+
+    fn xtask(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(args)
+            .env("AIWAH_DEPLOYMENT", &self.name)
+            .env("AIWAH_ENV_FILE", self.dir.path().join(".env"))
+            .env("AIWAH_SHARED_NETWORK", format!("{}-shared", self.name))
+            .env("AIWAH_IMAGE_SOURCE", "offline")
+            .env("N8N_PORT", self.port.to_string())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.xtask(args);
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "xtask {args:?} failed:\n{text}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn labelled(&self, kind: docker::Kind) -> Vec<String> {
+        docker::list(kind, &format!("{}={}", labels::DEPLOYMENT, self.name)).unwrap()
+    }
+
+    fn psql(&self, sql: &str) -> String {
+        let container = docker::list(docker::Kind::Container, &format!("{}={}", labels::DEPLOYMENT, self.name))
+            .unwrap()
+            .into_iter()
+            .find(|c| c.contains("-postgres-"))
+            .expect("the n8n database container");
+        docker::docker(&["exec", &container, "psql", "-v", "ON_ERROR_STOP=1", "-tA", "-U", "n8n_admin", "-d", "n8n", "-c", sql]).unwrap()
+    }
+}
+
+impl Drop for Lifecycle {
+    fn drop(&mut self) {
+        // Whatever happened, leave nothing behind.
+        let _ = self.xtask(&["clean", "--volumes", "--yes"]);
+    }
+}
+
+#[test]
+fn up_status_logs_restart_down_up_keeps_data_then_clean_removes_everything() {
+    let life = Lifecycle::new();
+
+    let up = life.ok(&["up", "n8n"]);
+    assert!(up.contains(&format!("http://127.0.0.1:{}", life.port)), "{up}");
+    assert!(life.dir.path().join(".env").is_file(), "up writes the env file when it is missing");
+
+    let json: serde_json::Value = serde_json::from_str(&life.ok(&["status", "n8n", "-o", "json"])).unwrap();
+    let n8n = json.as_array().unwrap().iter().find(|r| r["service"] == "n8n").unwrap();
+    assert_eq!(n8n["health"], "healthy", "{json}");
+    assert_eq!(n8n["tier"], "substitute", "{json}");
+    let env = life.ok(&["status", "n8n", "-o", "env"]);
+    assert!(env.contains("AIWAH_N8N_N8N_STATE=running"), "{env}");
+    assert!(env.contains(&format!("AIWAH_N8N_N8N_URL=http://127.0.0.1:{}", life.port)), "{env}");
+
+    life.psql("create table keep_me (v text); insert into keep_me values ('still here')");
+    let logs = life.ok(&["logs", "n8n/postgres", "--tail", "20"]);
+    assert!(!logs.trim().is_empty());
+    life.ok(&["restart", "n8n/n8n"]);
+
+    life.ok(&["down", "n8n"]);
+    assert!(life.labelled(docker::Kind::Container).is_empty(), "down removes containers");
+    assert_eq!(life.labelled(docker::Kind::Volume).len(), 2, "down keeps both volumes");
+
+    life.ok(&["up", "n8n"]);
+    assert_eq!(life.psql("select v from keep_me").trim(), "still here");
+
+    let refused = life.xtask(&["clean", "--volumes"]);
+    assert!(!refused.status.success(), "deleting data needs confirmation");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("add --yes"));
+    assert_eq!(life.labelled(docker::Kind::Volume).len(), 2, "a refused clean deletes nothing");
+
+    life.ok(&["clean", "--volumes", "--yes"]);
+    for kind in [docker::Kind::Container, docker::Kind::Network, docker::Kind::Volume] {
+        assert!(life.labelled(kind).is_empty(), "{kind:?} left after clean");
+    }
+}
+
+#[test]
+fn bad_input_gives_one_line_and_a_non_zero_exit() {
+    let life = Lifecycle::new();
+    for (args, needle) in [
+        (vec!["up", "nosuchstack"], "no stack named \"nosuchstack\""),
+        (vec!["logs", "nosuchservice"], "is neither a stack nor a service"),
+    ] {
+        if args[0] == "logs" {
+            // logs needs an env file to read the stacks; create one without starting anything.
+            life.ok(&["env", "--file", life.dir.path().join(".env").to_str().unwrap()]);
+        }
+        let out = life.xtask(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(err.lines().any(|l| l.starts_with("error: ") && l.contains(needle)), "{args:?}: {err}");
+    }
+    assert!(life.labelled(docker::Kind::Container).is_empty(), "a refused command starts nothing");
+}
