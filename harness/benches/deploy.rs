@@ -1,0 +1,85 @@
+//! Benchmark: one ephemeral deployment, measured. Prints the engine's overhead as a ratio of the wall
+//! time of `up` to the critical path of the containers' own readiness (the longest `depends_on` chain
+//! of start → healthy, from the engine's own event timestamps), and the probe matrix time.
+//!
+//! `cargo bench --bench deploy [-- STACK...]` (default: the stacks whose images this engine has).
+//! Needs a Docker engine and images (`cargo xtask images build --offline`). Prints, never asserts.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aiwah_harness::engine::overrides::labels;
+use aiwah_harness::engine::{Deployment, Source, docker, plan, probe};
+
+fn main() {
+    let root = aiwah_harness::repo::this_checkout();
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let stacks: Vec<&str> = if args.is_empty() { vec!["n8n"] } else { args.iter().map(String::as_str).collect() };
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+
+    let t_prepare = Instant::now();
+    let deployment = Deployment::ephemeral(&root, &Source::Offline, &stacks).expect("deployment");
+    let prepare = t_prepare.elapsed();
+    let t_up = Instant::now();
+    deployment.up(&[], Duration::from_secs(300), &|_| {}).expect("up");
+    let up = t_up.elapsed();
+
+    let until = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 1;
+    let readiness = readiness_by_service(deployment.id(), since, until);
+    let critical = deployment.models.iter().map(|m| critical_path(m, &readiness)).fold(0.0f64, f64::max);
+
+    let t_probe = Instant::now();
+    let probes = probe::matrix(&deployment, &plan::offline_tag(&root, "base").expect("base tag")).expect("probes");
+    let probing = t_probe.elapsed();
+
+    let t_down = Instant::now();
+    drop(deployment);
+    let down = t_down.elapsed();
+
+    println!("deployment of {}:", stacks.join(", "));
+    for (service, secs) in &readiness {
+        println!("  {service:<24} start → healthy {secs:>6.2}s");
+    }
+    println!("  prepare (compose config ×2 per stack, overrides)   {:>7.2}s", prepare.as_secs_f64());
+    println!("  up (wall, until every service healthy)            {:>7.2}s", up.as_secs_f64());
+    println!("  critical path of containers' own readiness        {critical:>7.2}s");
+    println!("  engine overhead ratio  up / critical path         {:>7.2}", up.as_secs_f64() / critical.max(0.001));
+    println!("  probe matrix: {} probes in {:.2}s ({:.0} ms/probe)", probes.len(), probing.as_secs_f64(), probing.as_secs_f64() * 1000.0 / probes.len().max(1) as f64);
+    println!("  teardown (down --volumes, networks)               {:>7.2}s", down.as_secs_f64());
+}
+
+/// `stack/service` → seconds from its container's start to its first healthy status, from `docker events`.
+fn readiness_by_service(deployment: &str, since: u64, until: u64) -> BTreeMap<String, f64> {
+    let out = docker::docker(&[
+        "events", "--since", &since.to_string(), "--until", &until.to_string(),
+        "--filter", &format!("label={}={deployment}", labels::DEPLOYMENT), "--filter", "type=container",
+        "--format", "{{json .}}",
+    ]).expect("docker events");
+    let mut started: BTreeMap<String, f64> = BTreeMap::new();
+    let mut healthy: BTreeMap<String, f64> = BTreeMap::new();
+    for line in out.lines() {
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let attrs = &event["Actor"]["Attributes"];
+        let key = format!("{}/{}", attrs[labels::STACK].as_str().unwrap_or("?"), attrs[labels::SERVICE].as_str().unwrap_or("?"));
+        let at = event["timeNano"].as_f64().unwrap_or(0.0) / 1e9;
+        match event["status"].as_str().unwrap_or_default() {
+            "start" => { started.entry(key).or_insert(at); }
+            "health_status: healthy" => { healthy.entry(key).or_insert(at); }
+            _ => {}
+        }
+    }
+    started.iter().filter_map(|(k, s)| healthy.get(k).map(|h| (k.clone(), h - s))).collect()
+}
+
+/// The longest chain of `depends_on` in `model`, summing each service's own start → healthy time.
+fn critical_path(model: &aiwah_harness::stack::StackModel, readiness: &BTreeMap<String, f64>) -> f64 {
+    fn longest(model: &aiwah_harness::stack::StackModel, service: &str, readiness: &BTreeMap<String, f64>, depth: usize) -> f64 {
+        let own = readiness.get(&format!("{}/{service}", model.stack)).copied().unwrap_or(0.0);
+        let Some(svc) = model.config.services.get(service) else { return own };
+        if depth > 32 {
+            return own;
+        }
+        own + svc.depends_on.keys().map(|d| longest(model, d, readiness, depth + 1)).fold(0.0, f64::max)
+    }
+    model.config.services.keys().map(|s| longest(model, s, readiness, 0)).fold(0.0, f64::max)
+}
