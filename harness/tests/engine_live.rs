@@ -126,3 +126,28 @@ fn two_copies_run_side_by_side() {
     drop(b);
     assert!(sweep::resources_of(&ida).unwrap().is_empty() && sweep::resources_of(&idb).unwrap().is_empty());
 }
+
+#[test]
+fn supabase_and_n8n_copies_are_isolated_from_each_others_databases() {
+    let deployment = Deployment::ephemeral(&root(), &Source::Offline, &["supabase", "n8n"]).unwrap();
+    deployment.up(&[], Duration::from_secs(300), &|_| {}).unwrap();
+    let probes = probe::matrix(&deployment, &base_image()).unwrap();
+    let broken: Vec<String> = probes.iter().filter(|p| !p.holds()).map(ToString::to_string).collect();
+    assert!(broken.is_empty(), "{broken:#?}");
+    // Positive controls and cross-stack probes both exist: the matrix can fail either way.
+    assert!(probes.iter().any(|p| p.from == "supabase/kong" && p.to == "supabase/db" && p.outcome == Outcome::Open));
+    assert!(probes.iter().any(|p| p.from == "n8n/n8n" && p.to == "supabase/db" && p.outcome != Outcome::Open && p.via.contains('.')), "by IP");
+    assert!(probes.iter().any(|p| p.from == "supabase/kong" && p.to == "n8n/postgres" && p.outcome == Outcome::Unresolvable), "by name");
+}
+
+#[test]
+fn a_database_on_the_shared_network_makes_the_probe_fail() {
+    let copy = aiwah_harness::testing::StackCopy::new();
+    copy.mutate("stacks/n8n/compose.yml", "  postgres:\n    image: ${N8N_POSTGRES_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal]",
+        "  postgres:\n    image: ${N8N_POSTGRES_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal, shared]");
+    let deployment = Deployment::ephemeral(copy.root(), &Source::Offline, &["supabase", "n8n"]).unwrap();
+    deployment.up(&[], Duration::from_secs(300), &|_| {}).unwrap();
+    let probes = probe::matrix(&deployment, &base_image()).unwrap();
+    let broken: Vec<&probe::Probe> = probes.iter().filter(|p| !p.holds()).collect();
+    assert!(broken.iter().any(|p| p.from == "supabase/kong" && p.to == "n8n/postgres" && p.outcome == Outcome::Open), "{probes:#?}");
+}

@@ -74,18 +74,23 @@ pub fn matrix(deployment: &Deployment, probe_image: &str) -> Result<Vec<Probe>> 
     }
     let mut probes = Vec::new();
     for (from, from_stack, container) in &positions {
-        let mut script = String::new();
+        // All probes of one position run at once (timeouts would otherwise add up); answers are
+        // printed in order afterwards.
+        let mut script = String::from("d=$(mktemp -d)\n");
         let mut order = Vec::new();
         for target in targets.iter().filter(|t| &t.id != from) {
             for via in &target.addresses {
+                let i = order.len();
                 // getent first: "does not resolve" and "refused" are different findings.
                 script.push_str(&format!(
-                    "if ! getent hosts '{via}' >/dev/null; then echo U; else timeout 3 bash -c 'exec 3<>/dev/tcp/{via}/{}' 2>/dev/null; r=$?; if [ $r -eq 0 ]; then echo O; elif [ $r -eq 124 ]; then echo T; else echo R; fi; fi\n",
+                    "( if ! getent hosts '{via}' >/dev/null; then echo U; else timeout 3 bash -c 'exec 3<>/dev/tcp/{via}/{}' 2>/dev/null; r=$?; if [ $r -eq 0 ]; then echo O; elif [ $r -eq 124 ]; then echo T; else echo R; fi; fi ) > $d/{i} &\n",
                     target.port
                 ));
                 order.push((target, via.clone()));
             }
         }
+        script.push_str("wait\n");
+        script.push_str(&format!("for i in $(seq 0 {}); do cat $d/$i; done\n", order.len().saturating_sub(1)));
         if order.is_empty() {
             continue;
         }

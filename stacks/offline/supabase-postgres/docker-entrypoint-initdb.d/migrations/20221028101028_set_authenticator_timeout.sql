@@ -1,0 +1,2 @@
+-- migrate:up
+alter role authenticator set statement_timeout = '8s';

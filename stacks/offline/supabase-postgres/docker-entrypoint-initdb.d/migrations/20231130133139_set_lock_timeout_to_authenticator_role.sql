@@ -1,0 +1,1 @@
+ALTER ROLE authenticator set lock_timeout to '8s';

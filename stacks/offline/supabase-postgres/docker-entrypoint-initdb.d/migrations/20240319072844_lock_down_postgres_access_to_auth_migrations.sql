@@ -1,0 +1,4 @@
+-- migrate:up
+revoke supabase_auth_admin from postgres;
+
+-- migrate:down

@@ -1,0 +1,4 @@
+-- migrate:up
+revoke supabase_storage_admin from postgres;
+
+-- migrate:down
