@@ -118,3 +118,15 @@ fn bad_input_gives_one_line_and_a_non_zero_exit() {
     }
     assert!(life.labelled(docker::Kind::Container).is_empty(), "a refused command starts nothing");
 }
+
+#[test]
+fn a_port_in_use_is_named_and_nothing_is_left_running() {
+    let life = Lifecycle::new();
+    let _holder = std::net::TcpListener::bind(("127.0.0.1", life.port)).unwrap();
+    let out = life.xtask(&["up", "n8n"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.lines().any(|l| l.starts_with("error: stack n8n: a host port is in use") && l.contains(&life.port.to_string())), "{err}");
+    assert!(life.labelled(docker::Kind::Container).is_empty(), "up stops again what it started: {:?}", life.labelled(docker::Kind::Container));
+    assert_eq!(life.labelled(docker::Kind::Volume).len(), 2, "...and keeps the volumes");
+}
