@@ -42,7 +42,15 @@ fn ephemeral_offline_copy_is_labelled_isolated_and_on_loopback() {
             assert_eq!(service.labels.get(labels::RUN).map(String::as_str), Some("4242@1"), "{name}");
             let official = &service.labels[labels::OFFICIAL_IMAGE];
             let choice = plan.choice(official).unwrap();
-            assert_eq!(service.image.as_deref(), Some(choice.image.as_str()), "{name}");
+            if service.build.is_some() {
+                // Built images are tagged by their build arguments, whose base image follows the plan.
+                assert!(service.image.as_deref().unwrap().starts_with(&format!("{}-", choice.image)), "{name}");
+                let args = overrides::build_args(service, &plan);
+                assert_eq!(args["NODE_IMAGE"], plan.choice("node:24.21.0-bookworm-slim").unwrap().image, "{name}");
+                assert_eq!(plan.choice("node:24.21.0-bookworm-slim").unwrap().tier, Tier::Substitute);
+            } else {
+                assert_eq!(service.image.as_deref(), Some(choice.image.as_str()), "{name}");
+            }
             assert_eq!(service.labels[labels::TIER], choice.tier.label());
             for port in &service.ports {
                 assert_eq!(port.host_address(), "127.0.0.1", "{name}");

@@ -83,7 +83,9 @@ impl Deployment {
         let compose = Compose::locate()?;
         let manifest = Manifest::load(root)?;
         let base = platform.load_all(&compose, &opts)?;
-        let used: std::collections::BTreeSet<String> = base.iter().flat_map(|m| m.config.services.values()).filter_map(|s| s.image.clone()).collect();
+        // Images the services run, and images their builds start from (build arguments).
+        let mut used: std::collections::BTreeSet<String> = base.iter().flat_map(|m| m.config.services.values()).filter_map(|s| s.image.clone()).collect();
+        used.extend(base.iter().flat_map(|m| m.config.services.values()).filter_map(|s| s.build.as_ref()?.get("args")?.as_object().cloned()).flat_map(|a| a.into_iter().filter_map(|(_, v)| v.as_str().map(String::from))));
         let plan = ImagePlan::resolve_only(root, &manifest, source, |image| used.contains(image))?;
         let mut generated = BTreeMap::new();
         for model in base {
@@ -103,6 +105,17 @@ impl Deployment {
 
     pub fn id(&self) -> &str {
         &self.owner.deployment
+    }
+
+    /// A variable as this deployment's compose files see it (its env files; later ones win).
+    pub fn env_value(&self, key: &str) -> Option<String> {
+        if let Some(v) = self.opts.env.get(key) {
+            return Some(v.clone());
+        }
+        self.opts.env_files.iter().flatten().rev().find_map(|f| {
+            let text = std::fs::read_to_string(f).ok()?;
+            crate::secrets::dotenv::DotEnv::parse(&text).get(key).map(String::from)
+        })
     }
 
     fn invocation(&self, stack: &str) -> Result<Invocation> {
@@ -210,7 +223,8 @@ impl Deployment {
     /// What removes this deployment (also used by the signal handler).
     pub fn teardown(&self) -> Result<Teardown> {
         let invocations = self.platform.stacks.iter().map(|s| self.platform.invocation(s, &self.opts)).collect::<Result<Vec<_>>>()?;
-        Ok(Teardown { deployment: self.owner.deployment.clone(), compose: self.compose.clone(), invocations, ephemeral: self.owner.ephemeral, workdir: self.workdir.clone() })
+        let built_images = self.models.iter().flat_map(|m| m.config.services.values()).filter(|s| s.build.is_some()).filter_map(|s| s.image.clone()).collect();
+        Ok(Teardown { deployment: self.owner.deployment.clone(), compose: self.compose.clone(), invocations, ephemeral: self.owner.ephemeral, workdir: self.workdir.clone(), built_images })
     }
 
     /// Stop and remove every stack; ephemeral copies lose their volumes and networks too.

@@ -40,6 +40,31 @@ impl Owner {
     }
 }
 
+/// A service's build arguments, with every manifest image replaced by the plan's choice for it.
+pub fn build_args(service: &crate::stack::model::Service, plan: &ImagePlan) -> BTreeMap<String, String> {
+    let Some(args) = service.build.as_ref().and_then(|b| b.get("args")).and_then(|a| a.as_object()) else { return BTreeMap::new() };
+    args.iter()
+        .map(|(k, v)| {
+            let value = v.as_str().unwrap_or_default().to_string();
+            let value = plan.choice(&value).map(|c| c.image.clone()).unwrap_or(value);
+            (k.clone(), value)
+        })
+        .collect()
+}
+
+/// A short, stable digest of build arguments (a cache key, not a security boundary).
+fn digest(args: &BTreeMap<String, String>) -> String {
+    // FNV-1a 64: stable across toolchains, unlike std's DefaultHasher.
+    let mut h: u64 = 0xcbf29ce484222325;
+    for (k, v) in args {
+        for b in k.bytes().chain([0]).chain(v.bytes()).chain([0]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    format!("{h:016x}")[..12].to_string()
+}
+
 /// The override YAML for `model`.
 pub fn render(model: &StackModel, plan: &ImagePlan, owner: &Owner) -> Result<String> {
     let q = |s: &str| serde_json::to_string(s).expect("strings serialise");
@@ -52,7 +77,18 @@ pub fn render(model: &StackModel, plan: &ImagePlan, owner: &Owner) -> Result<Str
             Problem::new(format!("stack {} service {name}", model.stack), format!("image {official:?} is not in the manifest"))
         })?;
         let _ = writeln!(y, "  {name}:");
-        let _ = writeln!(y, "    image: {}", q(&choice.image));
+        let args = build_args(service, plan);
+        if args.is_empty() {
+            let _ = writeln!(y, "    image: {}", q(&choice.image));
+        } else {
+            // Built images bake their build arguments in (the UI compiles the anon key): tag them by
+            // those arguments, so a copy with other keys never reuses another copy's build.
+            let _ = writeln!(y, "    image: {}", q(&format!("{}-{}", choice.image, digest(&args))));
+            y.push_str("    build:\n      args:\n");
+            for (k, v) in &args {
+                let _ = writeln!(y, "        {k}: {}", q(v));
+            }
+        }
         y.push_str("    labels:\n");
         let mut service_labels = owner.labels(&model.stack);
         service_labels.insert(labels::SERVICE, name.clone());
@@ -81,20 +117,15 @@ pub fn render(model: &StackModel, plan: &ImagePlan, owner: &Owner) -> Result<Str
             y.push_str("      interval: 2s\n      timeout: 3s\n      retries: 15\n");
         }
     }
-    let own_networks: Vec<_> = model.config.networks.iter().filter(|(_, n)| !n.external).map(|(k, _)| k.clone()).collect();
-    if !own_networks.is_empty() {
-        y.push_str("networks:\n");
-        for key in own_networks {
-            let _ = writeln!(y, "  {key}:\n    labels:");
-            for (k, v) in owner.labels(&model.stack) {
-                let _ = writeln!(y, "      {k}: {}", q(&v));
-            }
+    // Networks and volumes compose creates for this project carry the owner's labels too.
+    let own_networks: Vec<&String> = model.config.networks.iter().filter(|(_, n)| !n.external).map(|(k, _)| k).collect();
+    let own_volumes: Vec<&String> = model.config.volumes.iter().filter(|(_, v)| !v.external).map(|(k, _)| k).collect();
+    for (section, keys) in [("networks", own_networks), ("volumes", own_volumes)] {
+        if keys.is_empty() {
+            continue;
         }
-    }
-    let own_volumes: Vec<_> = model.config.volumes.iter().filter(|(_, v)| !v.external).map(|(k, _)| k.clone()).collect();
-    if !own_volumes.is_empty() {
-        y.push_str("volumes:\n");
-        for key in own_volumes {
+        let _ = writeln!(y, "{section}:");
+        for key in keys {
             let _ = writeln!(y, "  {key}:\n    labels:");
             for (k, v) in owner.labels(&model.stack) {
                 let _ = writeln!(y, "      {k}: {}", q(&v));

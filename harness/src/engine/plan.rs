@@ -127,6 +127,7 @@ pub fn recipe_for(official: &str, offline: Offline) -> Option<&'static str> {
         Offline::Placeholder => Some("placeholder"),
         Offline::Postgres => Some(substitute_recipe(official)),
         Offline::N8n => Some("n8n"),
+        Offline::Node => Some("node"),
         Offline::Source => None,
     }
 }

@@ -20,6 +20,9 @@ pub struct Teardown {
     pub invocations: Vec<Invocation>,
     /// Ephemeral: volumes, the deployment's networks and its work folder go too.
     pub ephemeral: bool,
+    /// Images this deployment built from source (tagged by its build arguments): removed with an
+    /// ephemeral copy, since no other deployment has its keys.
+    pub built_images: Vec<String>,
     pub workdir: PathBuf,
 }
 
@@ -49,6 +52,9 @@ impl Teardown {
                 if let Err(p) = docker::list(kind, &label).and_then(|names| docker::remove(kind, &names)) {
                     first_error.get_or_insert(p);
                 }
+            }
+            for image in &self.built_images {
+                let _ = docker::docker(&["image", "rm", "--force", image]);
             }
             let _ = std::fs::remove_dir_all(&self.workdir);
         }

@@ -51,6 +51,7 @@ pub enum Offline {
     /// The same upstream software built from packages (a real substitute).
     Postgres,
     N8n,
+    Node,
     /// Built from this repository's own source.
     Source,
     /// No package exists: an inert listener holds the service's network position.

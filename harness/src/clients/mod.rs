@@ -1,0 +1,4 @@
+//! Small typed clients the checks use.
+
+pub mod browser;
+pub mod bundle;
