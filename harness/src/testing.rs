@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::secrets::{self, Template};
 
-/// A copy of `stacks/` (compose files, manifest, offline recipes) with a generated `.env`.
+/// A copy of `stacks/` (compose files, manifest, offline recipes) and `fixtures/` with a generated `.env`.
 pub struct StackCopy {
     dir: PathBuf,
 }
@@ -13,7 +13,9 @@ pub struct StackCopy {
 impl StackCopy {
     pub fn new() -> StackCopy {
         let dir = std::env::temp_dir().join(format!("aiwah-copy-{}-{}", std::process::id(), secrets::random::hex(8)));
-        copy_tree(&crate::repo::this_checkout().join("stacks"), &dir.join("stacks"));
+        let checkout = crate::repo::this_checkout();
+        copy_tree(&checkout.join("stacks"), &dir.join("stacks"));
+        copy_tree(&checkout.join("fixtures"), &dir.join("fixtures"));
         secrets::ensure(&Template::load(&dir).expect("template"), &dir.join(".env")).expect("fresh .env");
         StackCopy { dir }
     }

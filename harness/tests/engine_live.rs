@@ -151,3 +151,23 @@ fn a_database_on_the_shared_network_makes_the_probe_fail() {
     let broken: Vec<&probe::Probe> = probes.iter().filter(|p| !p.holds()).collect();
     assert!(broken.iter().any(|p| p.from == "supabase/kong" && p.to == "n8n/postgres" && p.outcome == Outcome::Open), "{probes:#?}");
 }
+
+#[test]
+fn migrations_apply_once_and_an_edited_applied_migration_is_refused() {
+    use aiwah_harness::engine::migrate;
+    let copy = aiwah_harness::testing::StackCopy::new();
+    let deployment = Deployment::ephemeral(copy.root(), &Source::Offline, &["supabase"]).unwrap();
+    deployment.up(&[], Duration::from_secs(300), &|_| {}).unwrap();
+    // up applied them; a second run finds nothing to do.
+    let again = deployment.migrate().unwrap();
+    assert!(again.applied.is_empty() && again.already.contains(&"0001_todos.sql".to_string()), "{again:?}");
+    let rls = migrate::query(&deployment, "select relrowsecurity from pg_class where oid = 'public.todos'::regclass").unwrap();
+    assert_eq!(rls.trim(), "t");
+    let published = migrate::query(&deployment, "select count(*) from pg_publication_tables where pubname = 'supabase_realtime' and tablename = 'todos'").unwrap();
+    assert_eq!(published.trim(), "1");
+
+    let file = copy.root().join("fixtures/sql/0001_todos.sql");
+    std::fs::write(&file, std::fs::read_to_string(&file).unwrap() + "\n-- edited\n").unwrap();
+    let problem = deployment.migrate().unwrap_err().to_string();
+    assert!(problem.starts_with("fixtures/sql/0001_todos.sql: was changed after it was applied"), "{problem}");
+}

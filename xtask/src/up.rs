@@ -80,6 +80,12 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
             return Err(problem.into());
         }
         eprintln!("{stack} healthy after {:.1}s", t0.elapsed().as_secs_f64());
+        if stack == "supabase" {
+            let migrations = deployment.migrate()?;
+            if !migrations.applied.is_empty() {
+                eprintln!("applied migrations: {}", migrations.applied.join(", "));
+            }
+        }
     }
     crate::status::print_table(&deployment, &stacks)?;
     print_urls(&deployment);

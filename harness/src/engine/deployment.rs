@@ -167,7 +167,14 @@ impl Deployment {
             let handles: Vec<_> = names.iter().map(|name| scope.spawn(move || self.start_stack(name, deadline, progress))).collect();
             handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Problem::new("engine", "a start thread panicked")))).collect()
         });
-        results.into_iter().collect()
+        results.into_iter().collect::<Result<Vec<()>>>()?;
+        if names.iter().any(|n| n == "supabase") {
+            let applied = self.migrate()?;
+            if !applied.applied.is_empty() {
+                progress(&format!("supabase/db: applied migrations {}", applied.applied.join(", ")));
+            }
+        }
+        Ok(())
     }
 
     /// Every image `stack` runs must be on the engine (no registry is assumed reachable); images

@@ -4,6 +4,7 @@
 
 pub mod deployment;
 pub mod docker;
+pub mod migrate;
 pub mod overrides;
 pub mod plan;
 pub mod probe;
