@@ -88,14 +88,15 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
         }
     }
     crate::status::print_table(&deployment, &stacks)?;
-    print_urls(&deployment);
+    print_urls(&deployment, &stacks);
     Ok(())
 }
 
-fn print_urls(deployment: &aiwah_harness::engine::Deployment) {
-    for stack in &deployment.platform.stacks {
+/// The main URL of each started stack's entry point (its first published port).
+fn print_urls(deployment: &aiwah_harness::engine::Deployment, stacks: &[String]) {
+    for stack in deployment.platform.stacks.iter().filter(|s| stacks.contains(&s.name)) {
         for entry in &stack.entrypoints {
-            for url in deployment.urls(&stack.name, entry) {
+            if let Some(url) = deployment.urls(&stack.name, entry).first() {
                 println!("{:<9} {url}", stack.name);
             }
         }

@@ -1,0 +1,6 @@
+// Liveness of the UI itself: no Supabase call, so it answers while Supabase is down.
+export const dynamic = "force-dynamic";
+
+export function GET() {
+  return Response.json({ status: "ok" });
+}
