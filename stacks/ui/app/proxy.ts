@@ -1,28 +1,14 @@
-import { createServerClient } from "@supabase/ssr";
-import { NextResponse, type NextRequest } from "next/server";
+import type { NextRequest } from "next/server";
 
-import { authCookieName, supabaseAnonKey, supabaseServerUrl } from "@/lib/supabase/config";
+import { updateSession } from "@/lib/supabase/proxy";
 
-// Refreshes the Supabase session cookie on the pages that use it (Next 16's name for middleware).
+// Next 16's name for middleware: keeps the Supabase session cookie fresh.
 export async function proxy(request: NextRequest) {
-  let response = NextResponse.next({ request });
-  const supabase = createServerClient(supabaseServerUrl, supabaseAnonKey, {
-    cookieOptions: { name: authCookieName },
-    cookies: {
-      getAll: () => request.cookies.getAll(),
-      setAll(toSet) {
-        toSet.forEach(({ name, value }) => request.cookies.set(name, value));
-        response = NextResponse.next({ request });
-        toSet.forEach(({ name, value, options }) => response.cookies.set(name, value, options));
-      },
-    },
-  });
-  try {
-    await supabase.auth.getClaims();
-  } catch {
-    // Supabase unreachable: serve the page; the client shows the error where it matters.
-  }
-  return response;
+  return await updateSession(request);
 }
 
-export const config = { matcher: ["/todos/:path*"] };
+export const config = {
+  // Every page, but not the health route (it must answer while Supabase is down), other API
+  // routes, Next's assets, or static files.
+  matcher: ["/((?!api/|_next/static|_next/image|favicon.ico|robots.txt|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)"],
+};

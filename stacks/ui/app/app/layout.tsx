@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import type { ReactNode } from "react";
 
 import "./globals.css";
 
@@ -8,7 +9,7 @@ export const metadata: Metadata = {
   description: "Self-hosted Supabase + n8n platform",
 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased">
@@ -18,8 +19,12 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
               AIWAH OS
             </Link>
             <div className="flex gap-4 text-sm text-slate-600">
-              <Link href="/todos">Todos</Link>
-              <Link href="/login">Sign in</Link>
+              <Link href="/todos" className="hover:text-slate-900">
+                Todos
+              </Link>
+              <Link href="/login" className="hover:text-slate-900">
+                Sign in
+              </Link>
             </div>
           </nav>
         </header>

@@ -1,120 +1,98 @@
 "use client";
 
-import Link from "next/link";
-import { useEffect, useState } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 
 import { createClient } from "@/lib/supabase/client";
-import { applyChange, sortTodos, type Todo, type TodoChange } from "@/lib/todos";
+import { applyChange, mergeTodos, type Todo, type TodoChange } from "@/lib/todos";
 
-export function TodoList() {
-  const [userId, setUserId] = useState<string | null | undefined>(undefined);
-  const [todos, setTodos] = useState<Todo[]>([]);
+import { TodoItems } from "./todo-items";
+
+type Props = {
+  userId: string;
+  initialTodos: Todo[];
+  initialError?: string | null;
+};
+
+/**
+ * The signed-in user's todos: the server's first read, then live through Supabase Realtime
+ * (postgres_changes on public.todos for this user; RLS decides what is delivered).
+ */
+export function TodoList({ userId, initialTodos, initialError = null }: Props) {
+  const [todos, setTodos] = useState<Todo[]>(initialTodos);
   const [title, setTitle] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(initialError);
+  const [live, setLive] = useState(false);
 
   useEffect(() => {
     const supabase = createClient();
-    let cancelled = false;
-    let channel: ReturnType<typeof supabase.channel> | undefined;
-    (async () => {
-      const { data } = await supabase.auth.getUser();
-      if (cancelled) return;
-      const id = data.user?.id ?? null;
-      setUserId(id);
-      if (!id) return;
-      // Subscribe first, then load: a row inserted in between arrives either way (applyChange dedupes).
-      channel = supabase
-        .channel(`todos:${id}`)
-        .on("postgres_changes", { event: "*", schema: "public", table: "todos", filter: `user_id=eq.${id}` }, (payload) =>
-          setTodos((list) => applyChange(list, payload as unknown as TodoChange)),
-        )
-        .subscribe();
-      const { data: rows, error } = await supabase.from("todos").select("*").order("inserted_at");
-      if (cancelled) return;
-      if (error) setError(error.message);
-      else setTodos((list) => sortTodos([...(rows as Todo[]), ...list.filter((t) => !rows.some((r) => r.id === t.id))]));
-    })().catch((e: unknown) => setError(e instanceof Error ? e.message : "Supabase is not reachable"));
+    const channel = supabase
+      .channel(`todos:${userId}`)
+      .on("postgres_changes", { event: "*", schema: "public", table: "todos", filter: `user_id=eq.${userId}` }, (payload) =>
+        setTodos((list) => applyChange(list, payload as unknown as TodoChange)),
+      )
+      .subscribe((status) => {
+        setLive(status === "SUBSCRIBED");
+        if (status !== "SUBSCRIBED") return;
+        // Rows written between the server's read and this subscription: read once more.
+        void supabase
+          .from("todos")
+          .select("*")
+          .order("inserted_at")
+          .then(({ data, error }) => {
+            if (error) setError(error.message);
+            else setTodos((list) => mergeTodos(list, data));
+          });
+      });
     return () => {
-      cancelled = true;
-      if (channel) void supabase.removeChannel(channel);
+      void supabase.removeChannel(channel);
     };
-  }, []);
+  }, [userId]);
 
-  async function add() {
+  async function add(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
     const text = title.trim();
     if (!text) return;
+    setError(null);
     const { data, error } = await createClient().from("todos").insert({ title: text }).select().single();
     if (error) return setError(error.message);
     setTitle("");
-    setTodos((list) => applyChange(list, { eventType: "INSERT", new: data as Todo }));
+    setTodos((list) => applyChange(list, { eventType: "INSERT", new: data }));
   }
 
   async function toggle(todo: Todo) {
-    const { error } = await createClient().from("todos").update({ done: !todo.done }).eq("id", todo.id);
-    if (error) return setError(error.message);
-    setTodos((list) => applyChange(list, { eventType: "UPDATE", new: { ...todo, done: !todo.done } }));
+    const changed = { ...todo, done: !todo.done };
+    setTodos((list) => applyChange(list, { eventType: "UPDATE", new: changed }));
+    const { error } = await createClient().from("todos").update({ done: changed.done }).eq("id", todo.id);
+    if (error) {
+      setError(error.message);
+      setTodos((list) => applyChange(list, { eventType: "UPDATE", new: todo }));
+    }
   }
-
-  async function signOut() {
-    await createClient().auth.signOut();
-    setUserId(null);
-    setTodos([]);
-  }
-
-  if (userId === undefined) return <p className="text-slate-500">Loading…</p>;
-  if (userId === null)
-    return (
-      <p>
-        <Link href="/login" className="underline">
-          Sign in
-        </Link>{" "}
-        to see your todos.
-      </p>
-    );
 
   return (
-    <div className="space-y-4">
-      <form
-        className="flex gap-2"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void add();
-        }}
-      >
+    <div className="space-y-4" data-testid="todos" data-live={live ? "true" : "false"}>
+      <form onSubmit={(e) => void add(e)} className="flex gap-2">
         <input
           data-testid="new-todo"
+          name="title"
           value={title}
+          maxLength={200}
           onChange={(e) => setTitle(e.target.value)}
           placeholder="What needs doing?"
-          className="flex-1 rounded-md border border-slate-300 px-3 py-2"
+          aria-label="New todo"
+          className="flex-1 rounded-md border border-slate-300 bg-white px-3 py-2 outline-none focus:border-slate-500 focus:ring-2 focus:ring-slate-200"
         />
-        <button data-testid="add-todo" type="submit" className="rounded-md bg-slate-900 px-4 py-2 text-white">
+        <button data-testid="add-todo" type="submit" className="rounded-md bg-slate-900 px-4 py-2 font-medium text-white hover:bg-slate-700">
           Add
         </button>
       </form>
       {error && (
-        <p role="alert" className="text-sm text-red-600">
+        <p data-testid="todo-error" role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
           {error}
         </p>
       )}
       <TodoItems todos={todos} onToggle={(t) => void toggle(t)} />
-      <button onClick={() => void signOut()} className="text-sm text-slate-500 underline">
-        Sign out
-      </button>
+      <p className="text-xs text-slate-500">{live ? "Live: changes made elsewhere appear here." : "Connecting to live updates…"}</p>
     </div>
-  );
-}
-
-export function TodoItems({ todos, onToggle }: { todos: Todo[]; onToggle: (todo: Todo) => void }) {
-  if (todos.length === 0) return <p className="text-slate-500">Nothing yet.</p>;
-  return (
-    <ul data-testid="todo-list" className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
-      {todos.map((todo) => (
-        <li key={todo.id} data-testid="todo-item" className="flex items-center gap-3 px-4 py-2">
-          <input type="checkbox" checked={todo.done} onChange={() => onToggle(todo)} aria-label={`done: ${todo.title}`} />
-          <span className={todo.done ? "text-slate-400 line-through" : ""}>{todo.title}</span>
-        </li>
-      ))}
-    </ul>
   );
 }

@@ -1,18 +1,14 @@
-export type Todo = {
-  id: number;
-  user_id: string;
-  title: string;
-  done: boolean;
-  inserted_at: string;
-};
+import type { Database } from "./database.types";
 
-/** A change as Supabase Realtime delivers it (postgres_changes). */
+export type Todo = Database["public"]["Tables"]["todos"]["Row"];
+
+/** A change as Supabase Realtime delivers it (postgres_changes, as supabase-js maps it). */
 export type TodoChange =
   | { eventType: "INSERT"; new: Todo }
   | { eventType: "UPDATE"; new: Todo }
   | { eventType: "DELETE"; old: Partial<Todo> };
 
-/** The list after `change`, oldest first; applying the same insert twice keeps one row. */
+/** The list after `change`, oldest first; the same insert applied twice (our own write, then its echo) keeps one row. */
 export function applyChange(todos: Todo[], change: TodoChange): Todo[] {
   switch (change.eventType) {
     case "INSERT":
@@ -22,6 +18,12 @@ export function applyChange(todos: Todo[], change: TodoChange): Todo[] {
     case "DELETE":
       return todos.filter((t) => t.id !== change.old.id);
   }
+}
+
+/** `current` merged with a fresh read of the table: rows from `fresh` win, rows only in `current` stay. */
+export function mergeTodos(current: Todo[], fresh: Todo[]): Todo[] {
+  const ids = new Set(fresh.map((t) => t.id));
+  return sortTodos([...fresh, ...current.filter((t) => !ids.has(t.id))]);
 }
 
 export function sortTodos(todos: Todo[]): Todo[] {

@@ -1,50 +1,75 @@
-import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
 
-const signInWithPassword = vi.fn();
-const signUp = vi.fn();
-const push = vi.fn();
-
-vi.mock("@/lib/supabase/client", () => ({ createClient: () => ({ auth: { signInWithPassword, signUp } }) }));
-vi.mock("next/navigation", () => ({ useRouter: () => ({ push, refresh: vi.fn() }) }));
+// The module boundary: the Supabase client. (next/navigation too: no App Router is mounted here.)
+const auth = { signInWithPassword: vi.fn(), signUp: vi.fn() };
+vi.mock("@/lib/supabase/client", () => ({ createClient: () => ({ auth }) }));
+const router = { push: vi.fn(), refresh: vi.fn() };
+vi.mock("next/navigation", () => ({ useRouter: () => router }));
 
 import { LoginForm } from "@/components/login-form";
 
-afterEach(() => {
-  cleanup();
-  vi.clearAllMocks();
-});
-
-function fill(email: string, password: string) {
-  fireEvent.change(screen.getByTestId("email"), { target: { value: email } });
-  fireEvent.change(screen.getByTestId("password"), { target: { value: password } });
+async function fillIn(email: string, password: string) {
+  const user = userEvent.setup();
+  await user.type(screen.getByTestId("email"), email);
+  await user.type(screen.getByTestId("password"), password);
+  return user;
 }
 
 describe("LoginForm", () => {
-  it("renders the fields and both actions", () => {
+  it("renders the form with its test hooks and no error", () => {
     render(<LoginForm />);
-    expect(screen.getByTestId("login-form")).toBeTruthy();
-    expect(screen.getByTestId("email").getAttribute("type")).toBe("email");
-    expect(screen.getByTestId("password").getAttribute("type")).toBe("password");
-    expect(screen.getByTestId("sign-in").textContent).toBe("Sign in");
-    expect(screen.getByTestId("sign-up").textContent).toBe("Sign up");
+    expect(screen.getByTestId("login-form")).toHaveAttribute("method", "post");
+    expect(screen.getByTestId("login-form")).toHaveAttribute("data-ready", "true");
+    expect(screen.getByTestId("email")).toHaveAttribute("type", "email");
+    expect(screen.getByTestId("password")).toHaveAttribute("type", "password");
+    expect(screen.getByTestId("sign-in")).toHaveTextContent("Sign in");
+    expect(screen.getByTestId("sign-up")).toHaveTextContent("Sign up");
+    expect(screen.queryByTestId("auth-error")).not.toBeInTheDocument();
   });
 
-  it("shows Supabase's error when signing in fails", async () => {
-    signInWithPassword.mockResolvedValue({ data: { session: null }, error: { message: "Invalid login credentials" } });
+  it("signs in and goes to the todos", async () => {
+    auth.signInWithPassword.mockResolvedValue({ data: { session: { access_token: "t" } }, error: null });
     render(<LoginForm />);
-    fill("a@example.com", "wrong-password");
-    fireEvent.submit(screen.getByTestId("login-form"));
-    await waitFor(() => expect(screen.getByTestId("auth-error").textContent).toBe("Invalid login credentials"));
-    expect(signInWithPassword).toHaveBeenCalledWith({ email: "a@example.com", password: "wrong-password" });
-    expect(push).not.toHaveBeenCalled();
+    const user = await fillIn("ada@example.com", "correct-horse");
+    await user.click(screen.getByTestId("sign-in"));
+    expect(auth.signInWithPassword).toHaveBeenCalledWith({ email: "ada@example.com", password: "correct-horse" });
+    await waitFor(() => expect(router.push).toHaveBeenCalledWith("/todos"));
+    expect(auth.signUp).not.toHaveBeenCalled();
   });
 
-  it("goes to the todos after signing up with a session", async () => {
-    signUp.mockResolvedValue({ data: { session: { access_token: "t" } }, error: null });
+  it("shows Supabase's error when signing in fails, and stays", async () => {
+    auth.signInWithPassword.mockResolvedValue({ data: { session: null }, error: { message: "Invalid login credentials" } });
     render(<LoginForm />);
-    fill("b@example.com", "Secret123");
-    fireEvent.click(screen.getByTestId("sign-up"));
-    await waitFor(() => expect(push).toHaveBeenCalledWith("/todos"));
+    const user = await fillIn("ada@example.com", "wrong-password");
+    await user.click(screen.getByTestId("sign-in"));
+    expect(await screen.findByTestId("auth-error")).toHaveTextContent("Invalid login credentials");
+    expect(router.push).not.toHaveBeenCalled();
+  });
+
+  it("signs up; without a session it asks to confirm the email", async () => {
+    auth.signUp.mockResolvedValue({ data: { session: null, user: { id: "u1" } }, error: null });
+    render(<LoginForm />);
+    const user = await fillIn("new@example.com", "Secret123");
+    await user.click(screen.getByTestId("sign-up"));
+    expect(auth.signUp).toHaveBeenCalledWith({ email: "new@example.com", password: "Secret123" });
+    expect(await screen.findByTestId("auth-message")).toHaveTextContent(/confirm/i);
+    expect(router.push).not.toHaveBeenCalled();
+  });
+
+  it("does not call Supabase for an invalid form", async () => {
+    render(<LoginForm />);
+    const user = await fillIn("not-an-email", "123");
+    await user.click(screen.getByTestId("sign-up"));
+    expect(auth.signUp).not.toHaveBeenCalled();
+  });
+
+  it("reports an unreachable Supabase", async () => {
+    auth.signInWithPassword.mockRejectedValue(new TypeError("fetch failed"));
+    render(<LoginForm />);
+    const user = await fillIn("ada@example.com", "correct-horse");
+    await user.click(screen.getByTestId("sign-in"));
+    expect(await screen.findByTestId("auth-error")).toHaveTextContent("fetch failed");
   });
 });

@@ -1,12 +1,13 @@
 import { createBrowserClient } from "@supabase/ssr";
-import type { SupabaseClient } from "@supabase/supabase-js";
 
+import type { Database } from "../database.types";
 import { authCookieName, supabaseAnonKey, supabaseUrl } from "./config";
 
-let client: SupabaseClient | undefined;
-
-/** The browser's Supabase client (one per page), with the anon key only. */
-export function createClient(): SupabaseClient {
-  client ??= createBrowserClient(supabaseUrl, supabaseAnonKey, { cookieOptions: { name: authCookieName } });
-  return client;
+/** The browser's Supabase client (@supabase/ssr keeps one per page), with the anon key only. */
+export function createClient() {
+  return createBrowserClient<Database>(supabaseUrl, supabaseAnonKey, {
+    cookieOptions: { name: authCookieName },
+  });
 }
+
+export type BrowserClient = ReturnType<typeof createClient>;

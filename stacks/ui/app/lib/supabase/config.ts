@@ -3,9 +3,15 @@
 export const supabaseUrl = process.env.NEXT_PUBLIC_SUPABASE_URL ?? "";
 export const supabaseAnonKey = process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY ?? "";
 
-// Server-side code reaches Kong over the shared Docker network under another host name.
-export const supabaseServerUrl = process.env.SUPABASE_INTERNAL_URL || supabaseUrl;
+/** Server-side code reaches Kong over the shared Docker network (http://kong:8000), read at run time. */
+export function supabaseServerUrl(): string {
+  return process.env.SUPABASE_INTERNAL_URL || supabaseUrl;
+}
 
-// One auth cookie for browser and server: the default name derives from the URL's host, which differs
-// between the two (localhost vs kong), and the server would not see the browser's session.
+/** Whether the build was given a Supabase URL and key at all (pages still render without them). */
+export const supabaseConfigured = supabaseUrl !== "" && supabaseAnonKey !== "";
+
+// One auth cookie (and storage key) for browser and server. The default name derives from the URL's
+// first host label, which differs between them (localhost vs kong): the server would not see the
+// browser's session.
 export const authCookieName = "sb-aiwah-auth-token";
