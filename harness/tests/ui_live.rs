@@ -46,7 +46,8 @@ fn the_whole_platform_comes_up_isolated_and_the_ui_renders_without_secrets() {
     browser.goto(&format!("http://127.0.0.1:{port}/login")).unwrap();
     let screenshot = root().join("target/ui-screenshots/login.png");
     let rendered = (|| {
-        let form = browser.wait_for("[data-testid=login-form]", Duration::from_secs(30))?;
+        // data-ready is set once React has hydrated the form: the bundle loaded and ran in the browser.
+        let form = browser.wait_for("[data-testid=login-form][data-ready=true]", Duration::from_secs(30))?;
         assert!(form.is_displayed()?);
         browser.wait_for("[data-testid=email]", Duration::from_secs(5))?;
         browser.wait_for("[data-testid=password]", Duration::from_secs(5))?;
