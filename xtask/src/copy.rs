@@ -8,18 +8,9 @@ use std::time::Duration;
 use aiwah_harness::Problems;
 use aiwah_harness::engine::Deployment;
 
-use crate::deploy::{self, SourceArgs};
+use crate::deploy::{self, StartArgs};
 
-#[derive(clap::Args)]
-pub struct Args {
-    stacks: Vec<String>,
-    #[command(flatten)]
-    source: SourceArgs,
-    #[arg(long, default_value_t = 300)]
-    timeout: u64,
-}
-
-pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
+pub fn run(root: &Path, args: StartArgs) -> Result<(), Problems> {
     deploy::require_engine()?;
     let names: Vec<&str> = args.stacks.iter().map(String::as_str).collect();
     let deployment = Deployment::ephemeral(root, &args.source.source()?, &names)?;

@@ -20,6 +20,18 @@ impl SourceArgs {
     }
 }
 
+/// What `up` and `copy` start, from where, and how long they wait.
+#[derive(clap::Args)]
+pub struct StartArgs {
+    /// Stacks to start (default: all, in order supabase, n8n, ui).
+    pub stacks: Vec<String>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Deadline per stack for every service to become healthy, in seconds.
+    #[arg(long, default_value_t = 300)]
+    pub timeout: u64,
+}
+
 /// The engine must answer before anything else is tried.
 pub fn require_engine() -> Result<String, Problems> {
     Ok(docker::engine_version()?)

@@ -49,7 +49,7 @@ enum Task {
     /// Check this machine: engine, Compose, memory, ports, where each image comes from.
     Doctor(doctor::Args),
     /// An ephemeral copy (unique names, own network and secrets), held until Ctrl-C.
-    Copy(copy::Args),
+    Copy(deploy::StartArgs),
 }
 
 fn main() -> ExitCode {

@@ -10,20 +10,15 @@ use aiwah_harness::secrets::{self, Template};
 use aiwah_harness::stack::{self, Compose, LoadOptions};
 use aiwah_harness::Problems;
 
-use crate::deploy::{self, SourceArgs};
+use crate::deploy::{self, StartArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Stacks to start (default: all, in order supabase, n8n, ui).
-    stacks: Vec<String>,
+    #[command(flatten)]
+    start: StartArgs,
     /// Optional overrides to layer (e.g. `logs` for Logflare + Vector).
     #[arg(long = "with", value_name = "OVERRIDE")]
     with: Vec<String>,
-    #[command(flatten)]
-    source: SourceArgs,
-    /// Deadline per stack for every service to become healthy, in seconds.
-    #[arg(long, default_value_t = 300)]
-    timeout: u64,
 }
 
 pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
@@ -47,9 +42,9 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
         eprintln!("refusing to start: the stacks as configured break the platform's rules");
         return Err(checked.problems);
     }
-    let source = args.source.source()?;
+    let source = args.start.source.source()?;
     let deployment = deploy::persistent(root, &source, args.with.clone())?;
-    let stacks = deploy::select_stacks(&deployment.platform, &args.stacks)?;
+    let stacks = deploy::select_stacks(&deployment.platform, &args.start.stacks)?;
     if source == Source::Offline {
         let recipes = crate::images::recipes_for_stacks(root, &deployment, &stacks)?;
         if !recipes.is_empty() {
@@ -70,7 +65,7 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
         }
         let t0 = Instant::now();
         eprintln!("starting {stack}");
-        if let Err(problem) = deployment.start_stack(stack, Duration::from_secs(args.timeout), &deploy::progress) {
+        if let Err(problem) = deployment.start_stack(stack, Duration::from_secs(args.start.timeout), &deploy::progress) {
             for started in started_now.iter().rev() {
                 eprintln!("stopping {started} again (volumes kept)");
                 if let Err(p) = deployment.stop_stack(started, false) {
