@@ -59,7 +59,27 @@ fn the_whole_platform_comes_up_isolated_and_the_ui_renders_without_secrets() {
         panic!("sign-in form did not render: {problem} (screenshot: {})", screenshot.display());
     }
 
+    // Signing in through a gateway that cannot answer (Kong is a placeholder here) shows an error
+    // instead of hanging or navigating away: the real sign-in flow needs the official images.
+    let failed_sign_in = (|| {
+        browser.wait_for("[data-testid=email]", Duration::from_secs(5))?.type_text("someone@example.com")?;
+        browser.wait_for("[data-testid=password]", Duration::from_secs(5))?.type_text("Secret12345")?;
+        browser.wait_for("[data-testid=sign-in]", Duration::from_secs(5))?.click()?;
+        browser.wait_for("[data-testid=auth-error]", Duration::from_secs(30))?.text()
+    })();
+    match failed_sign_in {
+        // "Failed to fetch" would mean the bundle points somewhere nobody listens (not this copy's Kong).
+        Ok(message) => assert!(!message.trim().is_empty() && !message.contains("Failed to fetch"), "sign-in error: {message:?}"),
+        Err(problem) => {
+            let _ = browser.save_screenshot(&root().join("target/ui-screenshots/sign-in-error.png"));
+            panic!("no sign-in error shown: {problem}");
+        }
+    }
+    assert_eq!(browser.find_all("[data-testid=login-form]").unwrap().len(), 1, "still on the sign-in page");
+
     assert_eq!(bundle_leaks(&deployment), vec![], "the browser bundle must not hold the service key");
+    let kong = deployment.host_port("supabase", "kong", 8000).unwrap();
+    assert_eq!(deployment.env_value("SUPABASE_PUBLIC_URL").unwrap(), format!("http://127.0.0.1:{kong}"), "the copy's public URL is its own Kong");
 }
 
 #[test]

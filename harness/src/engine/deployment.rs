@@ -56,7 +56,15 @@ impl Deployment {
             platform.stacks.retain(|s| stacks.contains(&s.name.as_str()));
         }
         opts.env.insert(platform.shared_network_variable.clone(), shared_network.clone());
-        let owner = Owner { deployment: id, run: sweep::this_run(), ephemeral: true };
+        // The copy's browsers must reach the copy's own Kong: fix its port now and point the public
+        // URLs (compiled into the UI, used by Auth for links) at it.
+        let kong_port = free_loopback_port()?;
+        let public_url = format!("http://127.0.0.1:{kong_port}");
+        for key in ["SUPABASE_PUBLIC_URL", "API_EXTERNAL_URL"] {
+            opts.env.insert(key.into(), public_url.clone());
+        }
+        let pinned_ports = BTreeMap::from([("supabase/kong/8000".to_string(), kong_port)]);
+        let owner = Owner { deployment: id, run: sweep::this_run(), ephemeral: true, pinned_ports };
         Deployment::prepare(root, platform, source, owner, opts, shared_network, workdir)
     }
 
@@ -75,7 +83,7 @@ impl Deployment {
         std::fs::create_dir_all(&workdir).map_err(|e| Problem::new(workdir.display().to_string(), format!("cannot create: {e}")))?;
         // A constant run label: labels are part of compose's config hash, so a changing one would
         // recreate every container on each `up`.
-        let owner = Owner { deployment: name, run: "persistent".into(), ephemeral: false };
+        let owner = Owner { deployment: name, run: "persistent".into(), ephemeral: false, pinned_ports: BTreeMap::new() };
         Deployment::prepare(root, platform, source, owner, opts, shared_network, workdir)
     }
 
@@ -251,6 +259,14 @@ impl Drop for Deployment {
             }
         }
     }
+}
+
+/// A loopback port nothing listens on right now (the engine binds it moments later).
+fn free_loopback_port() -> Result<u16> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| Problem::new("127.0.0.1", format!("no free port: {e}")))
 }
 
 /// The persistent deployment's name: `AIWAH_DEPLOYMENT` or `aiwah`.

@@ -27,6 +27,9 @@ pub struct Owner {
     /// The run that created it: `<pid>@<boot-relative start>`, so a sweep can tell whether it is alive.
     pub run: String,
     pub ephemeral: bool,
+    /// Host ports an ephemeral copy fixes in advance, by `stack/service/target`: its gateway, whose
+    /// public URL is compiled into the UI before anything starts. Every other port is the engine's pick.
+    pub pinned_ports: BTreeMap<String, u16>,
 }
 
 impl Owner {
@@ -100,7 +103,8 @@ pub fn render(model: &StackModel, plan: &ImagePlan, owner: &Owner) -> Result<Str
         if owner.ephemeral && !service.ports.is_empty() {
             y.push_str("    ports: !override\n");
             for port in &service.ports {
-                let _ = writeln!(y, "      - {}", q(&format!("127.0.0.1::{}/{}", port.target, port.protocol)));
+                let host = owner.pinned_ports.get(&format!("{}/{name}/{}", model.stack, port.target)).map(u16::to_string).unwrap_or_default();
+                let _ = writeln!(y, "      - {}", q(&format!("127.0.0.1:{host}:{}/{}", port.target, port.protocol)));
             }
         }
         if choice.tier == Tier::Placeholder {

@@ -152,16 +152,4 @@ impl Topology {
                 .hint("publish as 127.0.0.1:HOST:CONTAINER; reach it through an SSH tunnel or a TLS proxy"))
             .collect()
     }
-
-    /// Reachability matrix rows `(from, to, reachable)` for every pair of services in different stacks
-    /// where `to` is a database, plus own-stack database pairs (positive controls).
-    pub fn database_matrix(&self) -> Vec<(String, String, bool)> {
-        let mut rows = Vec::new();
-        for db in self.nodes.iter().filter(|n| n.role == Role::Database) {
-            for from in self.nodes.iter().filter(|n| n.id() != db.id()) {
-                rows.push((from.id(), db.id(), from.can_reach(db)));
-            }
-        }
-        rows
-    }
 }

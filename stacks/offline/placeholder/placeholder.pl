@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # Inert placeholder for a service whose official image is not available offline. It holds the
 # service's TCP ports (env PLACEHOLDER_PORTS, e.g. "8000 8443") and answers every HTTP request with
-# 503 and "placeholder for $PLACEHOLDER_FOR: official image not available offline".
+# 503 and "placeholder for $PLACEHOLDER_FOR: official image not available offline" (CORS preflights: 204).
 # Only perl-base (already in the base image): IO::Socket::INET + IO::Select, one fork per connection.
 # Exits at once on SIGTERM/SIGINT (it is PID 1 in its container).
 use strict;
@@ -54,14 +54,19 @@ sub answer {
         last unless $n;
     }
     my ($method) = $request =~ /^([A-Z]+) /;
+    # CORS like the gateway's cors plugin, so that a browser sees the 503 (and its message) instead of
+    # an opaque network error; a preflight is answered as allowed.
+    my @cors = ('Access-Control-Allow-Origin: *', 'Access-Control-Allow-Headers: *', 'Access-Control-Allow-Methods: *');
+    my $preflight = defined $method && $method eq 'OPTIONS';
     my $head = join "\r\n",
-        'HTTP/1.1 503 Service Unavailable',
+        ($preflight ? 'HTTP/1.1 204 No Content' : 'HTTP/1.1 503 Service Unavailable'),
         'Content-Type: text/plain; charset=utf-8',
-        'Content-Length: ' . length($body),
+        'Content-Length: ' . ($preflight ? 0 : length($body)),
         'Retry-After: 3600',
         "X-Aiwah-Placeholder: $for",
+        @cors,
         'Connection: close', '', '';
-    syswrite($conn, $head . (defined $method && $method eq 'HEAD' ? '' : $body));
+    syswrite($conn, $head . (defined $method && ($method eq 'HEAD' || $preflight) ? '' : $body));
     shutdown($conn, SHUT_WR);
     # Drain what the client still sends so that closing does not reset the connection.
     alarm 2;
