@@ -185,3 +185,11 @@ fn default_value_for_a_secret_is_caught() {
     copy.mutate("stacks/supabase/compose.yml", "DB_ENC_KEY: ${REALTIME_DB_ENC_KEY:?run cargo xtask env}", "DB_ENC_KEY: ${REALTIME_DB_ENC_KEY:-my16characterkey}");
     copy.assert_finding("secret REALTIME_DB_ENC_KEY has a default value");
 }
+
+#[test]
+fn a_database_in_an_entry_points_network_namespace_is_caught() {
+    let copy = Copy::new();
+    copy.mutate("stacks/supabase/compose.yml", "  db:\n    image: ${SUPABASE_DB_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal]",
+        "  db:\n    image: ${SUPABASE_DB_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    network_mode: service:kong");
+    copy.assert_finding("stacks/supabase/compose.yml: services.db: database supabase/db is reachable from stack n8n (n8n/n8n) via network aiwah-network");
+}

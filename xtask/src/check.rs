@@ -16,7 +16,7 @@ pub struct Args {
 
 pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
     let compose = Compose::locate()?;
-    let env_file = args.env_file.unwrap_or_else(|| root.join(".env"));
+    let env_file = args.env_file.unwrap_or_else(|| aiwah_harness::engine::deployment::env_file(root));
     if !env_file.is_file() {
         return Err(Problem::new(env_file.display().to_string(), "does not exist").hint("run `cargo xtask env` first").into());
     }

@@ -59,7 +59,7 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
         }
     }
 
-    if root.join(".env").is_file() {
+    if aiwah_harness::engine::deployment::env_file(root).is_file() {
         let deployment = deploy::persistent(root, &source, vec![])?;
         println!("ports");
         for model in &deployment.models {

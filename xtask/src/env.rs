@@ -14,14 +14,14 @@ pub struct Args {
     /// Do not ask before rotating (needed when stdin is not a terminal).
     #[arg(long)]
     yes: bool,
-    /// Write this file instead of .env at the repository root.
+    /// Write this file instead of .env at the repository root (or $AIWAH_ENV_FILE).
     #[arg(long, value_name = "PATH")]
     file: Option<std::path::PathBuf>,
 }
 
 pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
     let template = Template::load(root)?;
-    let path = args.file.clone().unwrap_or_else(|| root.join(".env"));
+    let path = args.file.clone().unwrap_or_else(|| aiwah_harness::engine::deployment::env_file(root));
     let report = if args.rotate.is_empty() {
         secrets::ensure(&template, &path)?
     } else {

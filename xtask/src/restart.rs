@@ -32,7 +32,7 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
         if !out.status.success() {
             return Err(Problem::new(format!("stack {}", target.stack), String::from_utf8_lossy(&out.stderr).trim().to_string()).into());
         }
-        deployment.start_stack(&target.stack, Duration::from_secs(args.timeout), &deploy::progress)?;
+        deployment.wait_ready(&target.stack, Duration::from_secs(args.timeout), &deploy::progress)?;
     }
     Ok(())
 }

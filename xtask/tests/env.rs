@@ -164,3 +164,22 @@ fn rotation_needs_confirmation_warns_and_keeps_a_backup() {
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("SITE_URL: is not a generated secret"), "{}", text(&unknown));
 }
+
+#[test]
+fn rotation_repairs_an_invalid_value_and_never_overwrites_a_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".env");
+    assert!(run_env(&path, &[]).status.success());
+    // A key that no longer verifies: `env` refuses it and points at --rotate, which must then work.
+    let broken: String = std::fs::read_to_string(&path).unwrap().lines().map(|l| if l.starts_with("ANON_KEY=") { "ANON_KEY=not-a-jwt".to_string() } else { l.to_string() }).map(|l| l + "\n").collect();
+    std::fs::write(&path, &broken).unwrap();
+    assert!(!run_env(&path, &[]).status.success());
+    let fixed = run_env(&path, &["--rotate", "ANON_KEY", "--yes"]);
+    assert!(fixed.status.success(), "{}", text(&fixed));
+    assert!(run_env(&path, &[]).status.success(), "valid again");
+    // Twice in the same second: two backups, the first one intact.
+    assert!(run_env(&path, &["--rotate", "N8N_ENCRYPTION_KEY", "--yes"]).status.success());
+    assert!(run_env(&path, &["--rotate", "N8N_ENCRYPTION_KEY", "--yes"]).status.success());
+    let backups = std::fs::read_dir(dir.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with(".env.bak-")).count();
+    assert_eq!(backups, 3, "one backup per rotation");
+}

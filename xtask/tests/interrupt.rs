@@ -39,6 +39,7 @@ fn sigint_tears_the_copy_down() {
     assert_eq!(status.code(), Some(130), "exit status after SIGINT");
     let left = sweep::resources_of(&id).unwrap();
     assert!(left.is_empty(), "SIGINT left {left:?}");
+    assert!(!std::env::temp_dir().join(format!("aiwah-{id}")).exists(), "SIGINT left the work folder");
 }
 
 #[test]
@@ -56,9 +57,10 @@ fn sigkill_leftovers_are_swept_by_the_next_run() {
     child.wait().unwrap();
     let left = sweep::resources_of(&id).unwrap();
     assert!(!left.containers.is_empty() && !left.volumes.is_empty(), "a killed run cannot clean up: {left:?}");
-    let swept = sweep::sweep_dead_runs().unwrap();
+    let swept = sweep::sweep_dead_runs();
     assert!(left.containers.iter().all(|c| swept.containers.contains(c)), "swept {swept:?}, leftovers {left:?}");
     assert!(left.volumes.iter().all(|v| swept.volumes.contains(v)), "swept {swept:?}, leftovers {left:?}");
     let after = sweep::resources_of(&id).unwrap();
     assert!(after.is_empty(), "the sweep left {after:?}");
+    assert!(!std::env::temp_dir().join(format!("aiwah-{id}")).exists(), "the dead copy's work folder (its secrets) is removed too");
 }

@@ -37,17 +37,10 @@ impl Deployment {
     /// own secrets.
     pub fn ephemeral(root: &Path, source: &Source, stacks: &[&str]) -> Result<Deployment> {
         // Whatever killed runs left behind goes first.
-        let swept = sweep::sweep_dead_runs()?;
+        let swept = sweep::sweep_dead_runs();
         if !swept.is_empty() {
             eprintln!("aiwah: swept leftovers of dead runs: {} containers, {} networks, {} volumes", swept.containers.len(), swept.networks.len(), swept.volumes.len());
         }
-        let id = unique_id();
-        let workdir = std::env::temp_dir().join(format!("aiwah-{id}"));
-        std::fs::create_dir_all(&workdir).map_err(|e| Problem::new(workdir.display().to_string(), format!("cannot create: {e}")))?;
-        let env = workdir.join(".env");
-        secrets::ensure(&Template::load(root)?, &env).map_err(|p| p.0.into_iter().next().unwrap_or_else(|| Problem::new(".env", "cannot write")))?;
-        let mut opts = LoadOptions::hermetic(&format!("aiwah-{id}"), vec![root.join(crate::stack::manifest::IMAGES_ENV_FILE), env]);
-        let shared_network = format!("aiwah-{id}-shared");
         let mut platform = Platform::load(root)?;
         for name in stacks {
             platform.stack(name)?;
@@ -55,6 +48,22 @@ impl Deployment {
         if !stacks.is_empty() {
             platform.stacks.retain(|s| stacks.contains(&s.name.as_str()));
         }
+        let id = unique_id();
+        let workdir = std::env::temp_dir().join(format!("aiwah-{id}"));
+        std::fs::create_dir_all(&workdir).map_err(|e| Problem::new(workdir.display().to_string(), format!("cannot create: {e}")))?;
+        // The work folder holds the copy's secrets: it must not outlive a copy that failed to form.
+        let built = Deployment::ephemeral_in(root, source, platform, id, &workdir);
+        if built.is_err() {
+            let _ = std::fs::remove_dir_all(&workdir);
+        }
+        built
+    }
+
+    fn ephemeral_in(root: &Path, source: &Source, platform: Platform, id: String, workdir: &Path) -> Result<Deployment> {
+        let env = workdir.join(".env");
+        secrets::ensure(&Template::load(root)?, &env).map_err(|p| p.0.into_iter().next().unwrap_or_else(|| Problem::new(".env", "cannot write")))?;
+        let mut opts = LoadOptions::hermetic(&format!("aiwah-{id}"), vec![root.join(crate::stack::manifest::IMAGES_ENV_FILE), env]);
+        let shared_network = format!("aiwah-{id}-shared");
         opts.env.insert(platform.shared_network_variable.clone(), shared_network.clone());
         // The copy's browsers must reach the copy's own Kong: fix its port now and point the public
         // URLs (compiled into the UI, used by Auth for links) at it.
@@ -65,7 +74,7 @@ impl Deployment {
         }
         let pinned_ports = BTreeMap::from([("supabase/kong/8000".to_string(), kong_port)]);
         let owner = Owner { deployment: id, run: sweep::this_run(), ephemeral: true, pinned_ports };
-        Deployment::prepare(root, platform, source, owner, opts, shared_network, workdir)
+        Deployment::prepare(root, platform, source, owner, opts, shared_network, workdir.to_path_buf())
     }
 
     /// The persistent deployment (`cargo xtask up`): projects `<name>-<stack>`, the root `.env`, the

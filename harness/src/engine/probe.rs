@@ -80,10 +80,16 @@ pub fn matrix(deployment: &Deployment, probe_image: &str) -> Result<Vec<Probe>> 
         let mut order = Vec::new();
         for target in targets.iter().filter(|t| &t.id != from) {
             for via in &target.addresses {
+                // Names come from compose files: only plain host names and IPs go into the script.
+                if !via.chars().all(|c| c.is_ascii_alphanumeric() || ".-_:".contains(c)) {
+                    return Err(Problem::new(format!("service {}", target.id), format!("refusing to probe the address {via:?}: not a plain host name or IP")));
+                }
                 let i = order.len();
-                // getent first: "does not resolve" and "refused" are different findings.
+                // For names, getent first: "does not resolve" and "refused" are different findings. An IP
+                // needs no lookup (and a reverse lookup fails off-network): connect straight away.
+                let resolves = if via.parse::<std::net::IpAddr>().is_ok() { "true".to_string() } else { format!("getent hosts '{via}' >/dev/null") };
                 script.push_str(&format!(
-                    "( if ! getent hosts '{via}' >/dev/null; then echo U; else timeout 3 bash -c 'exec 3<>/dev/tcp/{via}/{}' 2>/dev/null; r=$?; if [ $r -eq 0 ]; then echo O; elif [ $r -eq 124 ]; then echo T; else echo R; fi; fi ) > $d/{i} &\n",
+                    "( if ! {resolves}; then echo U; else timeout 3 bash -c 'exec 3<>/dev/tcp/{via}/{}' 2>/dev/null; r=$?; if [ $r -eq 0 ]; then echo O; elif [ $r -eq 124 ]; then echo T; else echo R; fi; fi ) > $d/{i} &\n",
                     target.port
                 ));
                 order.push((target, via.clone()));

@@ -34,9 +34,8 @@ impl ServiceState {
 impl Deployment {
     /// `docker compose up --detach` for `stack`, then watch until every service is ready or `deadline` passes.
     pub fn start_stack(&self, stack: &str, deadline: Duration, progress: Progress) -> Result<()> {
-        let started = Instant::now();
         let invocation = self.platform.invocation(self.platform.stack(stack)?, &self.opts)?;
-        let mut child = self
+        let child = self
             .compose
             .command(&invocation)
             .args(["up", "--detach", "--no-build", "--quiet-pull", "--remove-orphans"])
@@ -44,8 +43,17 @@ impl Deployment {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .map_err(|e| Problem::new("docker compose up", format!("cannot start: {e}")))?;
+        self.watch(stack, deadline, progress, Some(child))
+    }
+
+    /// Watch `stack` until every service is ready or `deadline` passes, starting nothing (after a restart).
+    pub fn wait_ready(&self, stack: &str, deadline: Duration, progress: Progress) -> Result<()> {
+        self.watch(stack, deadline, progress, None)
+    }
+
+    fn watch(&self, stack: &str, deadline: Duration, progress: Progress, mut compose_up: Option<std::process::Child>) -> Result<()> {
+        let started = Instant::now();
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
-        let mut compose_done = false;
         loop {
             let states = self.states(stack).unwrap_or_default();
             for s in &states {
@@ -55,9 +63,8 @@ impl Deployment {
                     seen.insert(s.service.clone(), now);
                 }
             }
-            if !compose_done {
+            if let Some(child) = compose_up.as_mut() {
                 if let Some(status) = child.try_wait().map_err(|e| Problem::new("docker compose up", e.to_string()))? {
-                    compose_done = true;
                     if !status.success() {
                         let mut err = String::new();
                         if let Some(mut pipe) = child.stderr.take() {
@@ -66,14 +73,18 @@ impl Deployment {
                         }
                         return Err(self.explain_start_failure(stack, &err));
                     }
+                    compose_up = None;
                 }
             }
             let expected = self.models.iter().find(|m| m.stack == stack).map(|m| m.config.services.len()).unwrap_or(0);
-            if compose_done && states.len() >= expected && states.iter().all(ServiceState::is_ready) {
+            if compose_up.is_none() && states.len() >= expected && states.iter().all(ServiceState::is_ready) {
                 return Ok(());
             }
             if started.elapsed() >= deadline {
-                let _ = child.kill();
+                if let Some(mut child) = compose_up {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
                 let waiting: Vec<String> = states.iter().filter(|s| !s.is_ready()).map(|s| format!("{stack}/{} {}", s.service, s.describe())).collect();
                 let logs: Vec<String> = states.iter().filter(|s| !s.is_ready()).map(|s| format!("{}: {}", s.service, self.logs(stack, &s.service, 5).unwrap_or_default().lines().map(str::trim).collect::<Vec<_>>().join(" | "))).collect();
                 return Err(Problem::new(format!("stack {stack}"), format!(

@@ -1,6 +1,7 @@
 //! Finding and removing what dead runs left behind. Every resource a deployment creates carries the
-//! run that created it (`<pid>@<process start time>` on this host); a run whose process is gone — a
-//! SIGKILL, a crash, a pulled plug — is swept by the next run.
+//! run that created it (`<pid>@<process start time>@<boot id>`); a run of this machine's current boot
+//! whose process is gone — a SIGKILL, a crash — is swept by the next run. Runs of another machine or
+//! boot (a shared engine) cannot be judged from here and are left alone.
 
 use crate::engine::docker::{self, Kind};
 use crate::engine::overrides::labels;
@@ -14,7 +15,12 @@ pub fn this_run() -> String {
 
 /// The run id of process `pid`, if it exists.
 pub fn run_of(pid: u32) -> Option<String> {
-    start_time(pid).map(|t| format!("{pid}@{t}"))
+    start_time(pid).map(|t| format!("{pid}@{t}@{}", boot_id()))
+}
+
+/// This boot of this machine (the kernel's random boot id, shortened).
+fn boot_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id").map(|s| s.trim().chars().filter(|c| *c != '-').take(12).collect()).unwrap_or_else(|_| "unknown".into())
 }
 
 fn start_time(pid: u32) -> Option<u64> {
@@ -24,9 +30,14 @@ fn start_time(pid: u32) -> Option<u64> {
     after.split_whitespace().nth(19)?.parse().ok()
 }
 
-/// Whether the process that created `run` still exists.
+/// Whether the process that created `run` may still exist. Runs of another boot or machine count as
+/// alive: only this machine's processes can be checked.
 pub fn run_is_alive(run: &str) -> bool {
-    let Some((pid, started)) = run.split_once('@') else { return false };
+    let mut parts = run.split('@');
+    let (Some(pid), Some(started), boot) = (parts.next(), parts.next(), parts.next()) else { return false };
+    if boot.is_some_and(|b| b != boot_id()) || boot_id() == "unknown" {
+        return true;
+    }
     let (Ok(pid), Ok(started)) = (pid.parse::<u32>(), started.parse::<u64>()) else { return false };
     start_time(pid) == Some(started)
 }
@@ -44,27 +55,41 @@ impl Swept {
     }
 }
 
-/// Remove every ephemeral resource whose run is dead. Persistent deployments are never swept.
-pub fn sweep_dead_runs() -> Result<Swept> {
+/// Remove every ephemeral resource whose run is dead. Persistent deployments are never swept. Best
+/// effort: what cannot be removed now (a race with another sweep) is reported and left for later.
+pub fn sweep_dead_runs() -> Swept {
     let ephemeral = format!("{}=true", labels::EPHEMERAL);
     let mut swept = Swept::default();
     // Containers first: networks and volumes in use cannot be removed.
     for (kind, bucket) in [(Kind::Container, 0), (Kind::Network, 1), (Kind::Volume, 2)] {
         let mut dead = Vec::new();
-        for name in docker::list(kind, &ephemeral)? {
+        for name in docker::list(kind, &ephemeral).unwrap_or_default() {
             let run = docker::label_of(kind, &name, labels::RUN).unwrap_or(None).unwrap_or_default();
             if !run_is_alive(&run) {
+                // A dead copy's work folder (its .env with secrets, its overrides) goes too.
+                if let Ok(Some(deployment)) = docker::label_of(kind, &name, labels::DEPLOYMENT) {
+                    if deployment.chars().all(|c| c.is_ascii_hexdigit()) {
+                        let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("aiwah-{deployment}")));
+                    }
+                }
                 dead.push(name);
             }
         }
-        docker::remove(kind, &dead)?;
+        let mut removed = Vec::new();
+        for name in dead {
+            match docker::remove(kind, std::slice::from_ref(&name)) {
+                Ok(()) => removed.push(name),
+                Err(p) => eprintln!("aiwah: sweep: {p}"),
+            }
+        }
+        let dead = removed;
         match bucket {
             0 => swept.containers = dead,
             1 => swept.networks = dead,
             _ => swept.volumes = dead,
         }
     }
-    Ok(swept)
+    swept
 }
 
 /// Everything labelled with `deployment`, by kind (for leak checks).
@@ -81,8 +106,9 @@ mod tests {
     fn own_run_is_alive_and_others_are_not() {
         assert!(run_is_alive(&this_run()));
         let pid = std::process::id();
-        assert!(!run_is_alive(&format!("{pid}@1")), "same pid, other start time: a reused pid");
-        assert!(!run_is_alive("4194304@1"), "no such pid");
+        assert!(!run_is_alive(&format!("{pid}@1@{}", boot_id())), "same pid, other start time: a reused pid");
+        assert!(!run_is_alive(&format!("4194304@1@{}", boot_id())), "no such pid");
+        assert!(run_is_alive("4194304@1@0123456789ab"), "another machine's run is not ours to judge");
         assert!(!run_is_alive("garbage"));
     }
 }

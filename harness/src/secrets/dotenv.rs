@@ -3,7 +3,8 @@
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
-    Entry { key: String, value: String },
+    /// `raw` is the line as the user wrote it, written back unchanged unless the value is replaced.
+    Entry { key: String, value: String, raw: Option<String> },
     /// A comment, a blank line or anything else: kept verbatim.
     Other(String),
 }
@@ -21,7 +22,7 @@ impl DotEnv {
                 let line = raw.trim_start().strip_prefix("export ").unwrap_or(raw.trim_start());
                 match line.split_once('=') {
                     Some((key, value)) if !line.starts_with('#') && is_key(key.trim()) => {
-                        Line::Entry { key: key.trim().to_string(), value: unquote(value.trim()) }
+                        Line::Entry { key: key.trim().to_string(), value: unquote(value.trim()), raw: Some(raw.to_string()) }
                     }
                     _ => Line::Other(raw.to_string()),
                 }
@@ -33,7 +34,7 @@ impl DotEnv {
     pub fn get(&self, key: &str) -> Option<&str> {
         // Like compose, the last definition wins.
         self.lines.iter().rev().find_map(|l| match l {
-            Line::Entry { key: k, value } if k == key => Some(value.as_str()),
+            Line::Entry { key: k, value, .. } if k == key => Some(value.as_str()),
             _ => None,
         })
     }
@@ -49,15 +50,16 @@ impl DotEnv {
     pub fn set(&mut self, key: &str, value: &str) {
         let mut found = false;
         for line in &mut self.lines {
-            if let Line::Entry { key: k, value: v } = line {
+            if let Line::Entry { key: k, value: v, raw } = line {
                 if k == key {
                     *v = value.to_string();
+                    *raw = None;
                     found = true;
                 }
             }
         }
         if !found {
-            self.lines.push(Line::Entry { key: key.to_string(), value: value.to_string() });
+            self.lines.push(Line::Entry { key: key.to_string(), value: value.to_string(), raw: None });
         }
     }
 
@@ -69,7 +71,11 @@ impl DotEnv {
         let mut out = String::new();
         for line in &self.lines {
             match line {
-                Line::Entry { key, value } => out.push_str(&format!("{key}={}\n", quote(value))),
+                Line::Entry { raw: Some(raw), .. } => {
+                    out.push_str(raw);
+                    out.push('\n');
+                }
+                Line::Entry { key, value, raw: None } => out.push_str(&format!("{key}={}\n", quote(value))),
                 Line::Other(text) => {
                     out.push_str(text);
                     out.push('\n');
@@ -98,10 +104,17 @@ fn unquote(value: &str) -> String {
     }
 }
 
-/// Single quotes keep `$`, spaces and `#` literal for compose (bcrypt hashes are full of `$`).
+/// Single quotes keep `$`, spaces and `#` literal for compose (bcrypt hashes are full of `$`); a value
+/// holding a single quote itself is double-quoted with `$` escaped instead.
 fn quote(value: &str) -> String {
     let plain = value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.,:/@+=*".contains(c));
-    if plain { value.to_string() } else { format!("'{value}'") }
+    if plain {
+        value.to_string()
+    } else if !value.contains('\'') {
+        format!("'{value}'")
+    } else {
+        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"").replace('$', "$$"))
+    }
 }
 
 #[cfg(test)]
@@ -119,6 +132,14 @@ mod tests {
         let again = DotEnv::parse(&env.render());
         assert_eq!(again.get("B"), Some("$2b$12$abc"));
         assert!(env.render().starts_with("# head\nA=1\n\nB='$2b$12$abc'\n"));
+    }
+
+    #[test]
+    fn untouched_lines_are_written_back_exactly() {
+        let text = "SITE=\"http://${HOST}:3000\"\nPASS=\"ab'cd\"\nX='v' # note\nexport Y=1 # c\n";
+        let mut env = DotEnv::parse(text);
+        env.set("NEW", "1");
+        assert_eq!(env.render(), format!("{text}NEW=1\n"));
     }
 
     #[test]

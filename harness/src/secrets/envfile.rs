@@ -37,6 +37,11 @@ impl EnvReport {
 
 /// Make sure `path` holds every template key with a valid value. Adds what is missing; changes nothing else.
 pub fn ensure(template: &Template, path: &Path) -> Result<EnvReport, Problems> {
+    ensure_except(template, path, &[])
+}
+
+/// [`ensure`], not validating `replaced` (keys about to be rotated: their bad values are why).
+fn ensure_except(template: &Template, path: &Path, replaced: &[String]) -> Result<EnvReport, Problems> {
     let mut report = EnvReport { path: path.to_path_buf(), ..Default::default() };
     let shown = display_name(path);
     let existing = match std::fs::read_to_string(path) {
@@ -60,6 +65,7 @@ pub fn ensure(template: &Template, path: &Path) -> Result<EnvReport, Problems> {
                 }
             }
             Item::Generated { key, generator } => match env.get(key) {
+                Some(_) if replaced.contains(key) => {}
                 Some(value) => {
                     if let Err(message) = validate(generator, value, &env) {
                         problems.push(Problem::new(format!("{shown}: {key}"), message).hint(format!("fix it, or replace it with `cargo xtask env --rotate {key}`")));
@@ -93,10 +99,9 @@ pub fn rotate(template: &Template, path: &Path, keys: &[String]) -> Result<EnvRe
             return Err(Problem::new(format!("{shown}: {key}"), "is not a generated secret of stacks/env.template").into());
         }
     }
-    let mut report = ensure(template, path)?;
+    let mut report = ensure_except(template, path, &template.with_dependents(keys))?;
     let text = std::fs::read_to_string(path).map_err(|e| Problems::from(Problem::new(&shown, format!("cannot read: {e}"))))?;
-    let backup = path.with_file_name(format!("{}.bak-{}", path.file_name().unwrap_or_default().to_string_lossy(), keys::now()));
-    write_private(&backup, &text).map_err(|e| Problems::from(Problem::new(display_name(&backup), format!("cannot write backup: {e}"))))?;
+    let backup = write_backup(path, &text)?;
     let mut env = DotEnv::parse(&text);
     for key in template.with_dependents(keys) {
         let generator = template.generator(&key).expect("dependents are generated keys");
@@ -107,6 +112,24 @@ pub fn rotate(template: &Template, path: &Path, keys: &[String]) -> Result<EnvRe
     write_private(path, &env.render()).map_err(|e| Problems::from(Problem::new(&shown, format!("cannot write: {e}"))))?;
     report.backup = Some(backup);
     Ok(report)
+}
+
+/// Keep `text` as `<file>.bak-<unix time>[-N]`, never replacing an earlier backup.
+fn write_backup(path: &Path, text: &str) -> Result<PathBuf, Problems> {
+    let base = format!("{}.bak-{}", path.file_name().unwrap_or_default().to_string_lossy(), keys::now());
+    for n in 0..1000 {
+        let name = if n == 0 { base.clone() } else { format!("{base}-{n}") };
+        let backup = path.with_file_name(name);
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&backup) {
+            Ok(mut file) => {
+                file.write_all(text.as_bytes()).and_then(|_| file.sync_all()).map_err(|e| Problems::from(Problem::new(display_name(&backup), format!("cannot write backup: {e}"))))?;
+                return Ok(backup);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Problem::new(display_name(&backup), format!("cannot write backup: {e}")).into()),
+        }
+    }
+    Err(Problem::new(display_name(path), "too many backups this second").into())
 }
 
 /// What rotating `key` breaks, for the warning printed before it happens.

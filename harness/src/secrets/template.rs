@@ -74,7 +74,7 @@ impl Template {
         for line in DotEnv::parse(text).lines {
             let item = match line {
                 Line::Other(text) => Item::Text(text),
-                Line::Entry { key, value } if value.starts_with('@') => {
+                Line::Entry { key, value, .. } if value.starts_with('@') => {
                     let generator = Generator::parse(&value)
                         .ok_or_else(|| Problem::new(format!("{TEMPLATE_FILE}: {key}"), format!("unknown generator {value:?}")))?;
                     if let Some(dep) = generator.depends_on() {
@@ -84,7 +84,7 @@ impl Template {
                     }
                     Item::Generated { key, generator }
                 }
-                Line::Entry { key, value } => Item::Literal { key, value },
+                Line::Entry { key, value, .. } => Item::Literal { key, value },
             };
             if let Item::Literal { key, .. } | Item::Generated { key, .. } = &item {
                 if seen.contains(key) {

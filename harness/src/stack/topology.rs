@@ -44,7 +44,8 @@ impl Node {
 
     /// Whether this node's network position reaches `other` directly.
     pub fn can_reach(&self, other: &Node) -> bool {
-        let host = |n: &Node| n.network_mode.as_deref() == Some("host");
+        // Host networking reaches every bridge; a foreign container's namespace is unknown: assume the worst.
+        let host = |n: &Node| n.network_mode.as_deref().is_some_and(|m| m == "host" || m.starts_with("container:"));
         let joined = |n: &Node, m: &Node| {
             n.network_mode.as_deref().is_some_and(|mode| mode == format!("service:{}", m.service) && n.stack == m.stack)
         };
@@ -77,6 +78,20 @@ impl Topology {
                     entrypoint: entrypoints.contains(name),
                     file: locate(root, model, name).split(": ").next().unwrap_or_default().to_string(),
                 });
+            }
+        }
+        // `network_mode: service:X` shares X's network namespace: it sits on X's networks (followed
+        // through chains), and X's host networking.
+        for _ in 0..nodes.len() {
+            let snapshot = nodes.clone();
+            for node in nodes.iter_mut() {
+                let Some(target) = node.network_mode.as_deref().and_then(|m| m.strip_prefix("service:")) else { continue };
+                if let Some(x) = snapshot.iter().find(|n| n.stack == node.stack && n.service == target) {
+                    node.networks.extend(x.networks.iter().cloned());
+                    if x.network_mode.as_deref() == Some("host") {
+                        node.network_mode = Some("host".into());
+                    }
+                }
             }
         }
         Topology { nodes }
