@@ -63,3 +63,8 @@ impl From<Problem> for Problems {
         Problems(vec![p])
     }
 }
+
+/// The last non-empty line of a tool's output (where compose and docker put the error), or `default`.
+pub fn last_line(output: &str, default: &str) -> String {
+    output.lines().map(str::trim).filter(|l| !l.is_empty()).last().unwrap_or(default).to_string()
+}

@@ -211,7 +211,7 @@ impl Deployment {
             let out = crate::stack::compose::run(self.compose_command(stack)?.args(["build", name]), "docker compose build")?;
             if !out.status.success() {
                 let err = String::from_utf8_lossy(&out.stderr);
-                let line = err.lines().map(str::trim).filter(|l| !l.is_empty()).last().unwrap_or("failed").to_string();
+                let line = crate::problem::last_line(&err, "failed");
                 return Err(Problem::new(format!("service {stack}/{name}"), format!("building {image} failed: {line}")));
             }
         }

@@ -27,7 +27,7 @@ pub fn docker(args: &[&str]) -> Result<String> {
     let out = Command::new("docker").args(args).output().map_err(|e| Problem::new("docker", format!("cannot run the docker CLI: {e}")).hint("install Docker (here: bash stacks/offline/engine.sh)"))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        let line = err.lines().map(str::trim).filter(|l| !l.is_empty()).last().unwrap_or("failed").to_string();
+        let line = crate::problem::last_line(&err, "failed");
         return Err(Problem::new(format!("docker {}", args.iter().take(2).copied().collect::<Vec<_>>().join(" ")), line));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())

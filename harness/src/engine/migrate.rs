@@ -59,14 +59,9 @@ fn psql(container: &str, sql: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// FNV-1a 64 of the file: detects edits, not attacks.
+/// A checksum of the file: detects edits, not attacks.
 fn checksum(text: &str) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("{h:016x}")
+    crate::engine::fnv1a_hex(text.bytes())
 }
 
 

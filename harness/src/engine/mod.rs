@@ -15,3 +15,10 @@ pub mod teardown;
 pub use deployment::Deployment;
 pub use overrides::Owner;
 pub use plan::{Choice, ImagePlan, Source, Tier};
+
+/// FNV-1a 64 over `bytes`, as 16 hex digits: a cache key or edit detector (stable across toolchains,
+/// unlike std's DefaultHasher), not a security boundary.
+pub(crate) fn fnv1a_hex(bytes: impl IntoIterator<Item = u8>) -> String {
+    let h = bytes.into_iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+    format!("{h:016x}")
+}

@@ -57,15 +57,8 @@ pub fn build_args(service: &crate::stack::model::Service, plan: &ImagePlan) -> B
 
 /// A short, stable digest of build arguments (a cache key, not a security boundary).
 fn digest(args: &BTreeMap<String, String>) -> String {
-    // FNV-1a 64: stable across toolchains, unlike std's DefaultHasher.
-    let mut h: u64 = 0xcbf29ce484222325;
-    for (k, v) in args {
-        for b in k.bytes().chain([0]).chain(v.bytes()).chain([0]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x100000001b3);
-        }
-    }
-    format!("{h:016x}")[..12].to_string()
+    let bytes = args.iter().flat_map(|(k, v)| k.bytes().chain([0]).chain(v.bytes()).chain([0]));
+    crate::engine::fnv1a_hex(bytes)[..12].to_string()
 }
 
 /// The override YAML for `model`.

@@ -86,7 +86,7 @@ impl Deployment {
                     let _ = child.wait();
                 }
                 let waiting: Vec<String> = states.iter().filter(|s| !s.is_ready()).map(|s| format!("{stack}/{} {}", s.service, s.describe())).collect();
-                let logs: Vec<String> = states.iter().filter(|s| !s.is_ready()).map(|s| format!("{}: {}", s.service, self.logs(stack, &s.service, 5).unwrap_or_default().lines().map(str::trim).collect::<Vec<_>>().join(" | "))).collect();
+                let logs = self.last_log_lines(stack, states.iter().filter(|s| !s.is_ready()).map(|s| s.service.as_str()));
                 return Err(Problem::new(format!("stack {stack}"), format!(
                     "not healthy after {}s: waited for {}; last log lines — {}",
                     deadline.as_secs(),
@@ -99,14 +99,19 @@ impl Deployment {
     }
 
     fn explain_start_failure(&self, stack: &str, stderr: &str) -> Problem {
-        let line = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).last().unwrap_or("docker compose up failed").to_string();
+        let line = crate::problem::last_line(stderr, "docker compose up failed");
         if line.contains("port is already allocated") || line.contains("address already in use") {
             return Problem::new(format!("stack {stack}"), format!("a host port is in use: {line}"))
                 .hint("stop what holds it (cargo xtask doctor lists the ports), or change its *_PORT in .env");
         }
         let unhealthy: Vec<String> = self.states(stack).unwrap_or_default().into_iter().filter(|s| !s.is_ready()).map(|s| s.service).collect();
-        let logs: Vec<String> = unhealthy.iter().map(|s| format!("{s}: {}", self.logs(stack, s, 5).unwrap_or_default().lines().map(str::trim).collect::<Vec<_>>().join(" | "))).collect();
+        let logs = self.last_log_lines(stack, unhealthy.iter().map(String::as_str));
         Problem::new(format!("stack {stack}"), format!("{line}; last log lines — {}", logs.join(" ;; ")))
+    }
+
+    /// `service: line | line | ...` with the last log lines of each of `services`, for a failure report.
+    fn last_log_lines<'a>(&self, stack: &str, services: impl Iterator<Item = &'a str>) -> Vec<String> {
+        services.map(|s| format!("{s}: {}", self.logs(stack, s, 5).unwrap_or_default().lines().map(str::trim).collect::<Vec<_>>().join(" | "))).collect()
     }
 
     /// Every container of `stack` with its state and health.

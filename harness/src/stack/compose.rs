@@ -98,13 +98,7 @@ fn shown_files(invocation: &Invocation, root: &Path) -> String {
 
 /// Turn compose's stderr into one line naming the file (and the variable or key) at fault.
 fn explain_failure(invocation: &Invocation, root: &Path, stderr: &str) -> Problem {
-    let message = stderr
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .last()
-        .unwrap_or("docker compose config failed without a message")
-        .to_string();
+    let message = crate::problem::last_line(stderr, "docker compose config failed without a message");
     // "required variable X is missing a value: ..." → name the file that requires X and where X comes from.
     if let Some(rest) = message.split("required variable ").nth(1) {
         let variable: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
