@@ -1,4 +1,10 @@
-//! Small typed clients the checks use.
+//! Small typed clients the checks use. Async ones (auth, rest, realtime, n8n, db) run on tokio.
 
+pub mod auth;
 pub mod browser;
 pub mod bundle;
+pub mod db;
+pub mod http;
+pub mod n8n;
+pub mod realtime;
+pub mod rest;
