@@ -7,6 +7,8 @@ pub mod problem;
 pub mod repo;
 pub mod secrets;
 pub mod stack;
+pub mod steps;
+pub mod suite;
 pub mod testing;
 
 pub use problem::{Problem, Problems, Result};

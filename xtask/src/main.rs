@@ -12,6 +12,7 @@ mod images;
 mod logs;
 mod restart;
 mod status;
+mod suite_deployment;
 mod up;
 
 use std::process::ExitCode;
@@ -50,6 +51,8 @@ enum Task {
     Doctor(doctor::Args),
     /// An ephemeral copy (unique names, own network and secrets), held until Ctrl-C.
     Copy(deploy::StartArgs),
+    /// The conformance suite's shared deployment: nextest's setup script runs this (see .config/nextest.toml).
+    SuiteDeployment(suite_deployment::Args),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Task::Clean(args) => clean::run(&root, args),
         Task::Doctor(args) => doctor::run(&root, args),
         Task::Copy(args) => copy::run(&root, args),
+        Task::SuiteDeployment(args) => suite_deployment::run(&root, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -27,9 +27,26 @@ pub struct Deployment {
     pub opts: LoadOptions,
     /// The stacks as this deployment runs them (overrides applied).
     pub models: Vec<StackModel>,
+    /// The image source, as [`Source::parse`] reads it back.
+    source_name: String,
     /// Holds the generated overrides and, for copies, the `.env`.
     workdir: PathBuf,
     torn_down: bool,
+    /// Another process owns this copy (see [`Handle`]): never torn down from here.
+    attached: bool,
+}
+
+/// What another process needs to attach to a running ephemeral copy (the suite's shared
+/// deployment): written by the process that holds the copy, read by the test processes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Handle {
+    pub id: String,
+    /// The holder's run id (`pid@start@boot`): its labels, and what sweeps judge it by.
+    pub run: String,
+    pub kong_port: u16,
+    pub stacks: Vec<String>,
+    pub source: String,
+    pub root: PathBuf,
 }
 
 impl Deployment {
@@ -49,31 +66,56 @@ impl Deployment {
             platform.stacks.retain(|s| stacks.contains(&s.name.as_str()));
         }
         let id = unique_id();
-        let workdir = std::env::temp_dir().join(format!("aiwah-{id}"));
+        let workdir = copy_workdir(&id);
         std::fs::create_dir_all(&workdir).map_err(|e| Problem::new(workdir.display().to_string(), format!("cannot create: {e}")))?;
         // The work folder holds the copy's secrets: it must not outlive a copy that failed to form.
-        let built = Deployment::ephemeral_in(root, source, platform, id, &workdir);
+        let built = free_loopback_port().and_then(|kong_port| {
+            let env = workdir.join(".env");
+            secrets::ensure(&Template::load(root)?, &env).map_err(|p| p.0.into_iter().next().unwrap_or_else(|| Problem::new(".env", "cannot write")))?;
+            let deployment = Deployment::ephemeral_in(root, source, platform, id, kong_port, sweep::this_run(), &workdir)?;
+            teardown::register(deployment.teardown()?);
+            Ok(deployment)
+        });
         if built.is_err() {
             let _ = std::fs::remove_dir_all(&workdir);
         }
         built
     }
 
-    fn ephemeral_in(root: &Path, source: &Source, platform: Platform, id: String, workdir: &Path) -> Result<Deployment> {
+    /// This copy as another process can find it again ([`Deployment::attach`]).
+    pub fn handle(&self) -> Handle {
+        let stacks = self.platform.stacks.iter().map(|s| s.name.clone()).collect();
+        let kong_port = self.owner.pinned_ports.get("supabase/kong/8000").copied().unwrap_or(0);
+        Handle { id: self.owner.deployment.clone(), run: self.owner.run.clone(), kong_port, stacks, source: self.source_name.clone(), root: self.root.clone() }
+    }
+
+    /// The copy another process holds, for use (ports, logs, queries) but never teardown.
+    pub fn attach(handle: &Handle) -> Result<Deployment> {
+        let mut platform = Platform::load(&handle.root)?;
+        platform.stacks.retain(|s| handle.stacks.contains(&s.name));
+        let workdir = copy_workdir(&handle.id);
+        if !workdir.join(".env").is_file() {
+            return Err(Problem::new(format!("deployment {}", handle.id), "is gone (its work folder has no .env)").hint("the process holding it has ended; start the run again"));
+        }
+        let source = Source::parse(&handle.source)?;
+        let mut deployment = Deployment::ephemeral_in(&handle.root, &source, platform, handle.id.clone(), handle.kong_port, handle.run.clone(), &workdir)?;
+        deployment.attached = true;
+        Ok(deployment)
+    }
+
+    fn ephemeral_in(root: &Path, source: &Source, platform: Platform, id: String, kong_port: u16, run: String, workdir: &Path) -> Result<Deployment> {
         let env = workdir.join(".env");
-        secrets::ensure(&Template::load(root)?, &env).map_err(|p| p.0.into_iter().next().unwrap_or_else(|| Problem::new(".env", "cannot write")))?;
         let mut opts = LoadOptions::hermetic(&format!("aiwah-{id}"), vec![root.join(crate::stack::manifest::IMAGES_ENV_FILE), env]);
         let shared_network = format!("aiwah-{id}-shared");
         opts.env.insert(platform.shared_network_variable.clone(), shared_network.clone());
         // The copy's browsers must reach the copy's own Kong: fix its port now and point the public
         // URLs (compiled into the UI, used by Auth for links) at it.
-        let kong_port = free_loopback_port()?;
         let public_url = format!("http://127.0.0.1:{kong_port}");
         for key in ["SUPABASE_PUBLIC_URL", "API_EXTERNAL_URL"] {
             opts.env.insert(key.into(), public_url.clone());
         }
         let pinned_ports = BTreeMap::from([("supabase/kong/8000".to_string(), kong_port)]);
-        let owner = Owner { deployment: id, run: sweep::this_run(), ephemeral: true, pinned_ports };
+        let owner = Owner { deployment: id, run, ephemeral: true, pinned_ports };
         Deployment::prepare(root, platform, source, owner, opts, shared_network, workdir.to_path_buf())
     }
 
@@ -108,16 +150,18 @@ impl Deployment {
         for model in base {
             let file = workdir.join(format!("{}.override.yml", model.stack));
             let text = overrides::render(&model, &plan, &owner)?;
-            std::fs::write(&file, text).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))?;
+            write_if_changed(&file, &text)?;
             generated.insert(model.stack.clone(), vec![file]);
         }
         opts.generated = generated;
         let models = platform.load_all(&compose, &opts)?;
-        let deployment = Deployment { owner, root: root.to_path_buf(), platform, compose, plan, shared_network, opts, models, workdir, torn_down: false };
-        if deployment.owner.ephemeral {
-            teardown::register(deployment.teardown()?);
-        }
+        let deployment = Deployment { owner, root: root.to_path_buf(), platform, compose, plan, shared_network, opts, models, workdir, torn_down: false, attached: false, source_name: source.name() };
         Ok(deployment)
+    }
+
+    /// The deployment's work folder (its overrides; for copies also `.env` and other secrets).
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
     }
 
     pub fn id(&self) -> &str {
@@ -262,12 +306,27 @@ impl Deployment {
 
 impl Drop for Deployment {
     fn drop(&mut self) {
-        if self.owner.ephemeral && !self.torn_down {
+        if self.owner.ephemeral && !self.torn_down && !self.attached {
             if let Err(problem) = self.down() {
                 eprintln!("aiwah: teardown of deployment {}: {problem}", self.owner.deployment);
             }
         }
     }
+}
+
+/// Where an ephemeral copy keeps its `.env` and overrides.
+fn copy_workdir(id: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("aiwah-{id}"))
+}
+
+/// Override files are read by every compose call, also from other processes attached to the same
+/// copy: rewrite them only when they change, and never leave a half-written one.
+fn write_if_changed(file: &Path, text: &str) -> Result<()> {
+    if std::fs::read_to_string(file).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    let partial = file.with_extension(format!("partial-{}", std::process::id()));
+    std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, file)).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))
 }
 
 /// A loopback port nothing listens on right now (the engine binds it moments later).

@@ -40,6 +40,27 @@ impl Source {
     }
 }
 
+impl Source {
+    /// The name [`Source::parse`] reads back (handles between processes).
+    pub fn name(&self) -> String {
+        match self {
+            Source::Registry => "registry".into(),
+            Source::Mirror(prefix) => format!("mirror:{prefix}"),
+            Source::Offline => "offline".into(),
+            Source::Auto => "auto".into(),
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Source> {
+        match name {
+            "registry" => Ok(Source::Registry),
+            "offline" => Ok(Source::Offline),
+            "auto" => Ok(Source::Auto),
+            other => other.strip_prefix("mirror:").map(|p| Source::Mirror(p.into())).ok_or_else(|| Problem::new("image source", format!("unknown source {other:?}"))),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tier {
     Official,

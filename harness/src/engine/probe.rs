@@ -53,6 +53,19 @@ struct Target {
 
 /// Probe every position against every database; `probe_image` must have bash and coreutils.
 pub fn matrix(deployment: &Deployment, probe_image: &str) -> Result<Vec<Probe>> {
+    probes(deployment, probe_image, |_| true)
+}
+
+/// Probe from one position (`stack/service`) against every database.
+pub fn from_position(deployment: &Deployment, probe_image: &str, position: &str) -> Result<Vec<Probe>> {
+    let probes = probes(deployment, probe_image, |from| from == position)?;
+    if probes.is_empty() {
+        return Err(Problem::new(format!("position {position}"), "no such service in this deployment (or no database to probe)"));
+    }
+    Ok(probes)
+}
+
+fn probes(deployment: &Deployment, probe_image: &str, wanted: impl Fn(&str) -> bool) -> Result<Vec<Probe>> {
     let manifest = Manifest::load(&deployment.root)?;
     let mut targets = Vec::new();
     let mut positions = Vec::new();
@@ -73,7 +86,7 @@ pub fn matrix(deployment: &Deployment, probe_image: &str) -> Result<Vec<Probe>> 
         }
     }
     let mut probes = Vec::new();
-    for (from, from_stack, container) in &positions {
+    for (from, from_stack, container) in positions.iter().filter(|(from, _, _)| wanted(from)) {
         // All probes of one position run at once (timeouts would otherwise add up); answers are
         // printed in order afterwards.
         let mut script = String::from("d=$(mktemp -d)\n");

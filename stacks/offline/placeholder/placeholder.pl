@@ -53,7 +53,18 @@ sub answer {
         my $n = sysread($conn, $request, 4096, length $request);
         last unless $n;
     }
-    my ($method) = $request =~ /^([A-Z]+) /;
+    my ($method, $target) = $request =~ /^([A-Z]+) (\S+)/;
+    # One line per request, so that what a client sent to this network position can be checked
+    # (n8n's calls to the gateway): credentials only as length + 32-bit checksum, never in full.
+    if (defined $method) {
+        my %seen;
+        for my $name ('apikey', 'authorization') {
+            my ($value) = $request =~ /^\Q$name\E:[ \t]*([^\r\n]*)/mi;
+            $value =~ s/^Bearer[ \t]+//i if defined $value && $name eq 'authorization';
+            $seen{$name} = defined $value ? sprintf('len%d-sum%d', length $value, unpack('%32C*', $value)) : 'absent';
+        }
+        print "request: $method $target apikey=$seen{apikey} bearer=$seen{authorization}\n";
+    }
     # CORS like the gateway's cors plugin, so that a browser sees the 503 (and its message) instead of
     # an opaque network error; a preflight is answered as allowed.
     my @cors = ('Access-Control-Allow-Origin: *', 'Access-Control-Allow-Headers: *', 'Access-Control-Allow-Methods: *');

@@ -1,0 +1,28 @@
+Feature: n8n runs workflows and reaches Supabase only through Kong
+  n8n has its own database; its workflows call Supabase over HTTP through Kong with the service key
+  they get from their environment, never with a database credential.
+
+  @needs:n8n @needs:n8n-postgres
+  Scenario: A fixture workflow, published, answers its webhook
+    Given the fixture workflow "echo" is imported and published through n8n's API
+    When its webhook is called with {"title": "ping"}
+    Then the webhook answers with the echo of {"title": "ping"}
+    And n8n records a successful execution of it
+
+  @needs:n8n @needs:supabase-kong @needs:supabase-rest
+  Scenario: A workflow writes a todo through Kong, visible through REST
+    Given users "alice" and "bob" exist
+    And the fixture workflow "todo-through-kong" is imported and published through n8n's API
+    When its webhook is called with a todo "from n8n" for "alice"
+    Then the webhook answers with the row it wrote
+    And the todo "from n8n" of "alice" is visible through REST with the service role
+
+  @needs:n8n @observes:supabase-kong
+  Scenario: A workflow calls Kong on the shared network with the service key
+    Given the fixture workflow "todo-through-kong" is imported and published through n8n's API
+    When its webhook is called with {"title": "observed", "user_id": "00000000-0000-0000-0000-000000000000"}
+    Then the gateway saw POST /rest/v1/todos carrying the service key as apikey and as bearer token
+
+  @needs:n8n
+  Scenario: The n8n stack holds no Supabase database credential
+    Then no container of the n8n stack has the Supabase database password or a Supabase database address in its environment

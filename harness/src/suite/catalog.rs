@@ -1,0 +1,79 @@
+//! The scenarios of `features/*.feature`, one per test: outlines expanded row by row (the way
+//! cucumber runs them), each named `<feature file>::<scenario>` and carrying what it needs.
+
+use std::path::{Path, PathBuf};
+
+use cucumber::feature::Ext as _;
+use cucumber::gherkin::{Feature, GherkinEnv};
+
+use crate::problem::{Problem, Result};
+use crate::stack::Manifest;
+
+/// Tag prefix naming a manifest image a scenario needs: `@needs:supabase-auth`.
+pub const NEEDS_TAG: &str = "needs:";
+/// Tag prefix naming a service whose placeholder the scenario uses as an observation point (its
+/// request log): `@observes:supabase-kong` runs only where that service is a placeholder.
+pub const OBSERVES_TAG: &str = "observes:";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    /// `auth::A user signs in with a password` — stable; what nextest lists and filters on.
+    pub name: String,
+    pub feature_file: PathBuf,
+    /// The scenario's name after outline expansion (placeholders replaced).
+    pub scenario: String,
+    /// Line cucumber gives the expanded scenario (the example row for outlines).
+    pub line: usize,
+    /// Manifest keys of the images this scenario needs (feature, rule, scenario and example tags).
+    pub needs: Vec<String>,
+    /// Manifest keys whose placeholder's request log the scenario reads.
+    pub observes: Vec<String>,
+}
+
+/// Every scenario of every feature under `root/features`, in file order.
+pub fn load(root: &Path) -> Result<Vec<Case>> {
+    let dir = root.join("features");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| Problem::new(dir.display().to_string(), format!("cannot read: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "feature"))
+        .collect();
+    files.sort();
+    let manifest = Manifest::load(root)?;
+    let mut cases = Vec::new();
+    for file in files {
+        cases.extend(load_file(&file, &manifest)?);
+    }
+    Ok(cases)
+}
+
+fn load_file(file: &Path, manifest: &Manifest) -> Result<Vec<Case>> {
+    let shown = file.display().to_string();
+    let feature = Feature::parse_path(file, GherkinEnv::default()).map_err(|e| Problem::new(&shown, e.to_string()))?;
+    let feature = feature.expand_examples().map_err(|e| Problem::new(&shown, e.to_string()))?;
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("feature").to_string();
+    let mut cases: Vec<Case> = Vec::new();
+    let in_rules = feature.rules.iter().flat_map(|r| r.scenarios.iter().map(move |s| (r.tags.as_slice(), s)));
+    for (rule_tags, scenario) in feature.scenarios.iter().map(|s| (&[][..], s)).chain(in_rules) {
+        let (mut needs, mut observes) = (Vec::new(), Vec::new());
+        for tag in feature.tags.iter().chain(rule_tags).chain(&scenario.tags) {
+            let (list, key) = match (tag.strip_prefix(NEEDS_TAG), tag.strip_prefix(OBSERVES_TAG)) {
+                (Some(key), _) => (&mut needs, key),
+                (_, Some(key)) => (&mut observes, key),
+                _ => continue,
+            };
+            if !manifest.images.contains_key(key) {
+                return Err(Problem::new(format!("{shown}:{}", scenario.position.line), format!("@{tag} names no image in stacks/images.toml")));
+            }
+            if !list.iter().any(|n: &String| n == key) {
+                list.push(key.to_string());
+            }
+        }
+        let name = format!("{stem}::{}", scenario.name);
+        if cases.iter().any(|c| c.name == name) {
+            return Err(Problem::new(format!("{shown}:{}", scenario.position.line), format!("two scenarios are named {:?}", scenario.name)).hint("scenario names (after outline expansion) must be unique: put a <placeholder> in outline titles"));
+        }
+        cases.push(Case { name, feature_file: file.to_path_buf(), scenario: scenario.name.clone(), line: scenario.position.line, needs, observes });
+    }
+    Ok(cases)
+}

@@ -1,0 +1,134 @@
+//! The shared deployment of one `cargo nextest run`. Nextest's setup script (`cargo xtask
+//! suite-deployment`) spawns a detached holder and waits until its copy is healthy; the holder
+//! then watches the nextest process and, when it is gone — a normal end, Ctrl-C, even a SIGKILL —
+//! merges the run's reports and tears the copy down. A killed holder is swept by the next run.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::engine::{Source, sweep};
+use crate::problem::{Problem, Result};
+use crate::suite::shared::{self, Suite};
+use crate::suite::{catalog, report, tiers::Tiers};
+
+/// How long the setup script waits for the holder's copy (cold image builds included).
+pub const READY_DEADLINE: Duration = Duration::from_secs(1800);
+
+/// What the holder is told on its command line.
+pub struct HoldArgs {
+    /// Run id (`pid@start@boot`) of the process whose end ends the copy.
+    pub watch: String,
+    /// Reports of this run; the holder writes `handle.json` there when the copy is ready.
+    pub reports: PathBuf,
+}
+
+/// Setup-script side: start the holder (`exe` with `holder_args`), wait for it, hand the copy to
+/// nextest through `$NEXTEST_ENV`. Returns the lines the script prints.
+pub fn setup(root: &Path, exe: &Path, holder_args: &[&str]) -> Result<()> {
+    let watched = nextest_pid().unwrap_or_else(std::os::unix::process::parent_id);
+    let watch = sweep::run_of(watched).ok_or_else(|| Problem::new(format!("process {watched}"), "is gone: nothing to hold the suite deployment for"))?;
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let reports = root.join("target/conformance").join(format!("run-{stamp}-{watched}"));
+    std::fs::create_dir_all(&reports).map_err(|e| Problem::new(reports.display().to_string(), format!("cannot create: {e}")))?;
+    let latest = root.join("target/conformance/latest");
+    let _ = std::fs::remove_file(&latest);
+    let _ = std::os::unix::fs::symlink(&reports, &latest);
+    let log_file = reports.join("holder.log");
+    let log = std::fs::File::create(&log_file).map_err(|e| Problem::new(log_file.display().to_string(), format!("cannot create: {e}")))?;
+    let mut holder = {
+        use std::os::unix::process::CommandExt as _;
+        let mut cmd = Command::new(exe);
+        cmd.args(holder_args).args(["--watch", &watch, "--reports"]).arg(&reports);
+        // Its own process group: the terminal's Ctrl-C goes to nextest, whose end the holder sees.
+        cmd.process_group(0).stdin(Stdio::null()).stdout(log.try_clone().map_err(|e| Problem::new("holder log", e.to_string()))?).stderr(log);
+        cmd.spawn().map_err(|e| Problem::new(exe.display().to_string(), format!("cannot start the suite holder: {e}")))?
+    };
+    let handle = reports.join("handle.json");
+    let started = Instant::now();
+    let mut shown = 0;
+    loop {
+        shown = echo_new_lines(&log_file, shown);
+        if handle.is_file() {
+            break;
+        }
+        if let Ok(Some(status)) = holder.try_wait() {
+            echo_new_lines(&log_file, shown);
+            return Err(Problem::new("suite deployment", format!("the holder stopped ({status}) before its copy was ready")).hint(format!("its log: {}", log_file.display())));
+        }
+        if started.elapsed() > READY_DEADLINE {
+            let _ = Command::new("kill").args(["-TERM", &holder.id().to_string()]).status();
+            return Err(Problem::new("suite deployment", format!("not ready after {} s (waited for {})", READY_DEADLINE.as_secs(), handle.display())));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let tiers = Tiers::resolve(root, &Source::from_env()?)?;
+    let cases = catalog::load(root)?;
+    let skipped: Vec<String> = cases.iter().filter_map(|c| Some(format!("  skipped: {} — {}", c.name, tiers.skip_reason(c)?))).collect();
+    println!("conformance: {} scenarios, {} skipped here (placeholders), reports in {}", cases.len(), skipped.len(), reports.display());
+    for line in &skipped {
+        println!("{line}");
+    }
+    if let Some(env_file) = std::env::var_os("NEXTEST_ENV") {
+        let mut out = std::fs::OpenOptions::new().append(true).open(&env_file).map_err(|e| Problem::new("NEXTEST_ENV", format!("cannot open: {e}")))?;
+        writeln!(out, "{}={}\n{}={}", shared::HANDLE_ENV, handle.display(), shared::REPORTS_ENV, reports.display()).map_err(|e| Problem::new("NEXTEST_ENV", format!("cannot write: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Holder side: start the copy, announce it, hold it while the watched run lives, then report
+/// and tear down.
+pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
+    let started = Instant::now();
+    eprintln!("holder: starting the suite deployment (stacks {})", shared::STACKS.join(", "));
+    let suite = Suite::start(root, source, &shared::STACKS, &|line| eprintln!("  {line}"))?;
+    let ready_in = started.elapsed();
+    let handle = serde_json::to_string_pretty(&suite.deployment.handle()).map_err(|e| Problem::new("handle", e.to_string()))?;
+    let file = args.reports.join("handle.json");
+    let partial = args.reports.join("handle.json.partial");
+    std::fs::write(&partial, handle).and_then(|()| std::fs::rename(&partial, &file)).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))?;
+    eprintln!("holder: deployment {} ready in {:.1} s; gateway {}; held until {} ends", suite.deployment.id(), ready_in.as_secs_f64(), suite.gateway, args.watch);
+    while sweep::run_is_alive(&args.watch) {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let ran_for = started.elapsed() - ready_in;
+    let cases = catalog::load(root)?;
+    match report::finish(&args.reports, &cases, &suite.tiers) {
+        Ok(summary) => eprintln!("holder: run over after {:.1} s of scenarios\n{summary}", ran_for.as_secs_f64()),
+        Err(problem) => eprintln!("holder: {problem}"),
+    }
+    let timing = args.reports.join("timing.txt");
+    let _ = std::fs::write(&timing, format!("deployment_ready_s {:.1}\nrun_s {:.1}\n", ready_in.as_secs_f64(), ran_for.as_secs_f64()));
+    let Suite { mut deployment, .. } = suite;
+    deployment.down()?;
+    eprintln!("holder: deployment {} torn down", deployment.id());
+    Ok(())
+}
+
+/// The nearest ancestor that is cargo-nextest (the run whose end ends the copy).
+fn nextest_pid() -> Option<u32> {
+    let mut pid = std::os::unix::process::parent_id();
+    for _ in 0..8 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let comm = &stat[stat.find('(')? + 1..stat.rfind(')')?];
+        if comm.starts_with("cargo-nextest") {
+            return Some(pid);
+        }
+        pid = stat[stat.rfind(')')? + 2..].split_whitespace().nth(1)?.parse().ok()?;
+        if pid <= 1 {
+            return None;
+        }
+    }
+    None
+}
+
+/// Print the holder's log lines not shown yet (progress while the copy starts).
+fn echo_new_lines(log: &Path, shown: usize) -> usize {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    for line in lines.iter().skip(shown) {
+        println!("{line}");
+    }
+    lines.len().max(shown)
+}

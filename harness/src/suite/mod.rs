@@ -1,0 +1,9 @@
+//! The conformance suite: Gherkin scenarios from `features/`, one libtest trial each, run by
+//! cucumber against one shared ephemeral deployment, with honest tiers and per-run reports.
+
+pub mod catalog;
+pub mod hold;
+pub mod report;
+pub mod runner;
+pub mod shared;
+pub mod tiers;

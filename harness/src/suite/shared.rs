@@ -1,0 +1,108 @@
+//! The deployment a conformance run shares: started once per `cargo nextest run` by the setup
+//! script's holder (see [`crate::suite::hold`]) and attached to by every scenario process through
+//! the handle file named in `AIWAH_SUITE_HANDLE`; or, when the runner is used without nextest's
+//! setup script, started by the runner process itself and torn down when it ends.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::engine::deployment::Handle;
+use crate::engine::{Deployment, Source};
+use crate::problem::{Problem, Result};
+use crate::stack::Manifest;
+use crate::suite::tiers::Tiers;
+
+/// Names the handle file of the shared deployment (set by the setup script through `$NEXTEST_ENV`).
+pub const HANDLE_ENV: &str = "AIWAH_SUITE_HANDLE";
+/// Where scenario processes put their cucumber JSON (the holder merges them when the run ends).
+pub const REPORTS_ENV: &str = "AIWAH_SUITE_REPORTS";
+/// The checkout the runner uses when it starts its own deployment (tests of the suite itself).
+pub const ROOT_ENV: &str = "AIWAH_SUITE_ROOT";
+
+/// Stacks a suite deployment runs: every scenario can then find its services.
+pub const STACKS: [&str; 3] = ["supabase", "n8n", "ui"];
+
+/// Per-stack deadline for a suite deployment to become healthy.
+pub const START_DEADLINE: Duration = Duration::from_secs(600);
+
+pub struct Suite {
+    pub deployment: Deployment,
+    pub tiers: Tiers,
+    pub manifest: Manifest,
+    /// `http://127.0.0.1:<port>` of Kong.
+    pub gateway: String,
+    pub n8n: String,
+    pub ui: String,
+}
+
+impl std::fmt::Debug for Suite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Suite {{ deployment: {}, gateway: {} }}", self.deployment.id(), self.gateway)
+    }
+}
+
+impl Suite {
+    pub fn attach(handle_file: &Path) -> Result<Suite> {
+        let shown = handle_file.display().to_string();
+        let text = std::fs::read_to_string(handle_file).map_err(|e| Problem::new(&shown, format!("cannot read the suite's deployment handle: {e}")).hint("the setup script's holder has ended; run the tests again"))?;
+        let handle: Handle = serde_json::from_str(&text).map_err(|e| Problem::new(&shown, format!("not a deployment handle: {e}")))?;
+        Suite::around(Deployment::attach(&handle)?)
+    }
+
+    /// A new ephemeral copy of `stacks`, started and healthy (migrations applied).
+    pub fn start(root: &Path, source: &Source, stacks: &[&str], progress: crate::engine::start::Progress) -> Result<Suite> {
+        let deployment = Deployment::ephemeral(root, source, stacks)?;
+        deployment.up(&[], START_DEADLINE, progress)?;
+        Suite::around(deployment)
+    }
+
+    fn around(deployment: Deployment) -> Result<Suite> {
+        let manifest = Manifest::load(&deployment.root)?;
+        let tiers = Tiers::from_plan(&manifest, &deployment.plan);
+        let url = |stack: &str, service: &str| deployment.urls(stack, service).into_iter().next().ok_or_else(|| Problem::new(format!("service {stack}/{service}"), "publishes no port on the host"));
+        let (gateway, n8n) = (url("supabase", "kong")?, url("n8n", "n8n")?);
+        // Copies for the suite's own tests may leave the UI out; its scenarios then fail on it.
+        let ui = url("ui", "ui").unwrap_or_default();
+        Ok(Suite { deployment, tiers, manifest, gateway, n8n, ui })
+    }
+
+    /// A variable of the deployment's `.env` (keys, passwords); never print it.
+    pub fn secret(&self, key: &str) -> Result<String> {
+        self.deployment.env_value(key).filter(|v| !v.is_empty()).ok_or_else(|| Problem::new(format!("deployment {}: {key}", self.deployment.id()), "is not set"))
+    }
+
+    /// `stack/service` of every service running one of the manifest images `needs` (for logs).
+    pub fn services_of(&self, needs: &[String]) -> Vec<(String, String)> {
+        let images: Vec<&str> = needs.iter().filter_map(|k| self.manifest.images.get(k)).map(|e| e.image.as_str()).collect();
+        self.deployment
+            .models
+            .iter()
+            .flat_map(|m| m.config.services.iter().map(move |(name, svc)| (m.stack.clone(), name.clone(), svc)))
+            .filter(|(_, _, svc)| svc.labels.get(crate::engine::overrides::labels::OFFICIAL_IMAGE).is_some_and(|i| images.contains(&i.as_str())))
+            .map(|(stack, name, _)| (stack, name))
+            .collect()
+    }
+
+    /// The container IP of `stack/service` on its own stack network (reachable from the host).
+    pub fn container_ip(&self, stack: &str, service: &str) -> Result<String> {
+        let container = self.deployment.container(stack, service)?;
+        let ips = crate::engine::docker::docker(&["inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", &container])?;
+        ips.split_whitespace().next().map(String::from).ok_or_else(|| Problem::new(format!("service {stack}/{service}"), "has no IP address"))
+    }
+
+    /// An image with bash for probes: the offline base when built, else the database image.
+    pub fn probe_image(&self) -> Result<String> {
+        if let Ok(tag) = crate::engine::plan::offline_tag(&self.deployment.root, "base") {
+            if crate::engine::docker::image_present(&tag) {
+                return Ok(tag);
+            }
+        }
+        let db = self.manifest.images.get("supabase-db").ok_or_else(|| Problem::new("stacks/images.toml", "has no supabase-db image"))?;
+        Ok(self.deployment.plan.choice(&db.image).map(|c| c.image.clone()).unwrap_or_else(|| db.image.clone()))
+    }
+}
+
+/// The report folder of this run (`$AIWAH_SUITE_REPORTS`, else `target/conformance/latest`).
+pub fn reports_dir(root: &Path) -> PathBuf {
+    std::env::var_os(REPORTS_ENV).map(PathBuf::from).unwrap_or_else(|| root.join("target/conformance/latest"))
+}

@@ -1,0 +1,51 @@
+//! Honest tiers for scenarios: a scenario runs when every image it needs is official or a real
+//! substitute, and is skipped — naming the missing official image — when one is a placeholder.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::engine::plan::{Choice, ImagePlan, Source, Tier};
+use crate::problem::Result;
+use crate::stack::Manifest;
+use crate::suite::catalog::Case;
+
+#[derive(Debug, Clone, Default)]
+pub struct Tiers {
+    /// Manifest key (`supabase-auth`) → what a deployment from this source runs for it.
+    by_key: BTreeMap<String, Choice>,
+}
+
+impl Tiers {
+    /// What a deployment from `source` would run, from the images on the engine now (the same
+    /// resolution the deployment itself makes).
+    pub fn resolve(root: &Path, source: &Source) -> Result<Tiers> {
+        let manifest = Manifest::load(root)?;
+        let plan = ImagePlan::resolve(root, &manifest, source)?;
+        Ok(Tiers::from_plan(&manifest, &plan))
+    }
+
+    pub fn from_plan(manifest: &Manifest, plan: &ImagePlan) -> Tiers {
+        let by_key = manifest.images.iter().filter_map(|(key, entry)| Some((key.clone(), plan.choice(&entry.image)?.clone()))).collect();
+        Tiers { by_key }
+    }
+
+    /// Official images among `needs` that this deployment only holds a placeholder for.
+    pub fn missing<'a>(&'a self, needs: &'a [String]) -> impl Iterator<Item = &'a str> + 'a {
+        needs.iter().filter_map(|key| self.by_key.get(key)).filter(|c| c.tier == Tier::Placeholder).map(|c| c.official.as_str())
+    }
+
+    /// Why `case` cannot run here, if it cannot.
+    pub fn skip_reason(&self, case: &Case) -> Option<String> {
+        let missing: Vec<&str> = self.missing(&case.needs).collect();
+        if !missing.is_empty() {
+            return Some(format!("needs {} (a placeholder holds its place here)", missing.join(", ")));
+        }
+        let real: Vec<&str> = case.observes.iter().filter_map(|k| self.by_key.get(k)).filter(|c| c.tier != Tier::Placeholder).map(|c| c.official.as_str()).collect();
+        (!real.is_empty()).then(|| format!("reads the request log of a placeholder, and {} runs for real here (the scenarios needing it prove more)", real.join(", ")))
+    }
+
+    /// The substitutes a scenario runs against (reported with its result): `official → image`.
+    pub fn substitutes(&self, needs: &[String]) -> Vec<String> {
+        needs.iter().filter_map(|key| self.by_key.get(key)).filter(|c| c.tier == Tier::Substitute).map(|c| format!("{} → {}", c.official, c.image)).collect()
+    }
+}
