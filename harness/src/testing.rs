@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::secrets::{self, Template};
 
-/// A copy of `stacks/` (compose files, manifest, offline recipes) and `fixtures/` with a generated `.env`.
+/// A copy of `stacks/` (compose files, manifest, offline recipes), `fixtures/` and `features/` with a generated `.env`.
 pub struct StackCopy {
     dir: PathBuf,
 }
@@ -16,6 +16,7 @@ impl StackCopy {
         let checkout = crate::repo::this_checkout();
         copy_tree(&checkout.join("stacks"), &dir.join("stacks"));
         copy_tree(&checkout.join("fixtures"), &dir.join("fixtures"));
+        copy_tree(&checkout.join("features"), &dir.join("features"));
         secrets::ensure(&Template::load(&dir).expect("template"), &dir.join(".env")).expect("fresh .env");
         StackCopy { dir }
     }

@@ -2,14 +2,9 @@
 //! health, the sign-in form in Chromium and the clean bundle are scenarios of `features/ui.feature`.)
 //! Needs the engine and the offline node image.
 
-use std::time::Duration;
 
 use aiwah_harness::clients::bundle;
 use aiwah_harness::engine::{Deployment, Source};
-
-fn root() -> std::path::PathBuf {
-    aiwah_harness::repo::this_checkout()
-}
 
 fn ui_image(deployment: &Deployment) -> String {
     deployment.models.iter().find(|m| m.stack == "ui").unwrap().config.services["ui"].image.clone().unwrap()

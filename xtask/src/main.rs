@@ -1,6 +1,7 @@
 //! `cargo xtask` — the AIWAH OS developer and deploy CLI. One module per task; the work is in the
 //! `aiwah-harness` library. Every failure is one line naming the file, key or service, and exit 1.
 
+mod accept;
 mod check;
 mod clean;
 mod copy;
@@ -51,6 +52,8 @@ enum Task {
     Doctor(doctor::Args),
     /// An ephemeral copy (unique names, own network and secrets), held until Ctrl-C.
     Copy(deploy::StartArgs),
+    /// Sign off a release: the whole suite, every scenario against real software; refuses any skip.
+    Accept(accept::Args),
     /// The conformance suite's shared deployment: nextest's setup script runs this (see .config/nextest.toml).
     SuiteDeployment(suite_deployment::Args),
 }
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Task::Clean(args) => clean::run(&root, args),
         Task::Doctor(args) => doctor::run(&root, args),
         Task::Copy(args) => copy::run(&root, args),
+        Task::Accept(args) => accept::run(&root, args),
         Task::SuiteDeployment(args) => suite_deployment::run(&root, args),
     };
     match result {

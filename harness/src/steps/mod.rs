@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, Weak};
 
 use cucumber::World as _;
 use cucumber::writer::{self, Coloring};
@@ -21,8 +21,9 @@ pub mod security;
 pub mod ui;
 pub mod users;
 
-/// The suite every World of this process uses.
-static SUITE: OnceLock<Arc<Suite>> = OnceLock::new();
+/// The suite the Worlds of this process use. Weak: whoever runs scenarios owns the suite, and a
+/// suite started by this process is torn down when its owner drops it.
+static SUITE: Mutex<Weak<Suite>> = Mutex::new(Weak::new());
 
 /// Per-scenario state. Each concern keeps its own part.
 #[derive(Debug, cucumber::World)]
@@ -46,7 +47,7 @@ pub struct AiwahWorld {
 
 impl AiwahWorld {
     fn new() -> Result<AiwahWorld, crate::Problem> {
-        let suite = SUITE.get().cloned().ok_or_else(|| crate::Problem::new("conformance", "no suite deployment installed (steps run only through the conformance runner)"))?;
+        let suite = SUITE.lock().unwrap_or_else(|e| e.into_inner()).upgrade().ok_or_else(|| crate::Problem::new("conformance", "no suite deployment installed (steps run only through the conformance runner)"))?;
         Ok(AiwahWorld {
             suite,
             users: BTreeMap::new(),
@@ -68,9 +69,9 @@ impl AiwahWorld {
 }
 
 /// Run the one scenario `case` names; its cucumber JSON goes to `report`. `Err` carries why it failed.
-/// Every scenario of one process runs against the first suite handed in.
+/// The caller owns `suite`; the scenario's World borrows it only while it runs.
 pub fn run_scenario(suite: Arc<Suite>, case: &Case, report: &Path) -> Result<(), String> {
-    let _ = SUITE.set(suite);
+    *SUITE.lock().unwrap_or_else(|e| e.into_inner()) = Arc::downgrade(&suite);
     if let Some(dir) = report.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
     }
@@ -78,13 +79,16 @@ pub fn run_scenario(suite: Arc<Suite>, case: &Case, report: &Path) -> Result<(),
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;
     let (scenario, line) = (case.scenario.clone(), case.line);
     let out = writer::Basic::raw(std::io::stdout(), Coloring::Never, 0).summarized().tee::<AiwahWorld, _>(writer::Json::for_tee(json)).normalized();
-    let finished = runtime.block_on(
+    let finished = runtime.block_on(async {
         AiwahWorld::cucumber()
             .with_writer(out)
             .fail_on_skipped()
             .with_default_cli()
-            .filter_run(case.feature_file.clone(), move |_, _, s| s.name == scenario && s.position.line == line),
-    );
+            .filter_run(case.feature_file.clone(), move |_, _, s| s.name == scenario && s.position.line == line)
+            .await
+    });
+    drop(runtime);
+    drop(suite);
     use cucumber::writer::Stats as _;
     if finished.execution_has_failed() || finished.skipped_steps() > 0 {
         return Err(format!("{}: failed ({} failed and {} undefined or skipped steps, {} parse errors, {} hook errors) — see the steps above", case.name, finished.failed_steps(), finished.skipped_steps(), finished.parsing_errors(), finished.hook_errors()));
