@@ -85,7 +85,7 @@ impl Deployment {
     /// This copy as another process can find it again ([`Deployment::attach`]).
     pub fn handle(&self) -> Handle {
         let stacks = self.platform.stacks.iter().map(|s| s.name.clone()).collect();
-        let kong_port = self.owner.pinned_ports.get("supabase/kong/8000").copied().unwrap_or(0);
+        let kong_port = self.owner.pinned_ports.get(KONG_PIN).copied().unwrap_or(0);
         Handle { id: self.owner.deployment.clone(), run: self.owner.run.clone(), kong_port, stacks, source: self.source_name.clone(), root: self.root.clone() }
     }
 
@@ -114,7 +114,7 @@ impl Deployment {
         for key in ["SUPABASE_PUBLIC_URL", "API_EXTERNAL_URL"] {
             opts.env.insert(key.into(), public_url.clone());
         }
-        let pinned_ports = BTreeMap::from([("supabase/kong/8000".to_string(), kong_port)]);
+        let pinned_ports = BTreeMap::from([(KONG_PIN.to_string(), kong_port)]);
         let owner = Owner { deployment: id, run, ephemeral: true, pinned_ports };
         Deployment::prepare(root, platform, source, owner, opts, shared_network, workdir.to_path_buf())
     }
@@ -314,6 +314,9 @@ impl Drop for Deployment {
     }
 }
 
+/// The pinned port of an ephemeral copy's Kong (`stack/service/container port`).
+const KONG_PIN: &str = "supabase/kong/8000";
+
 /// Where an ephemeral copy keeps its `.env` and overrides.
 fn copy_workdir(id: &str) -> PathBuf {
     std::env::temp_dir().join(format!("aiwah-{id}"))
@@ -325,8 +328,7 @@ fn write_if_changed(file: &Path, text: &str) -> Result<()> {
     if std::fs::read_to_string(file).is_ok_and(|old| old == text) {
         return Ok(());
     }
-    let partial = file.with_extension(format!("partial-{}", std::process::id()));
-    std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, file)).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))
+    crate::secrets::envfile::write_private(file, text).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))
 }
 
 /// A loopback port nothing listens on right now (the engine binds it moments later).

@@ -33,6 +33,12 @@ pub fn docker(args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The IP addresses of `container` on each of its networks.
+pub fn container_ips(container: &str) -> Result<Vec<String>> {
+    let out = docker(&["inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", container])?;
+    Ok(out.split_whitespace().map(String::from).collect())
+}
+
 /// Whether an engine answers, with its API version.
 pub fn engine_version() -> Result<String> {
     docker(&["version", "--format", "{{.Server.APIVersion}}"]).map(|v| v.trim().to_string()).map_err(|p| {

@@ -80,8 +80,7 @@ fn probes(deployment: &Deployment, probe_image: &str, wanted: impl Fn(&str) -> b
             }
             let mut addresses: BTreeSet<String> = BTreeSet::from([name.clone()]);
             addresses.extend(service.networks.values().flatten().flat_map(|a| a.aliases.clone()));
-            let ips = docker::docker(&["inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", &container])?;
-            addresses.extend(ips.split_whitespace().map(String::from));
+            addresses.extend(docker::container_ips(&container)?);
             targets.push(Target { id: format!("{}/{name}", model.stack), stack: model.stack.clone(), port: entry.listens[0], addresses });
         }
     }

@@ -24,9 +24,12 @@ pub fn now() -> u64 {
 /// A key for `role` signed with `jwt_secret`.
 pub fn api_key(role: &str, jwt_secret: &str) -> String {
     let iat = now();
-    let claims = ApiKeyClaims { role: role.into(), iss: ISSUER.into(), iat, exp: iat + LIFETIME_SECS };
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(jwt_secret.as_bytes()))
-        .expect("HS256 signing with an in-memory secret cannot fail")
+    sign(&ApiKeyClaims { role: role.into(), iss: ISSUER.into(), iat, exp: iat + LIFETIME_SECS }, jwt_secret)
+}
+
+/// `claims` as an HS256 JWT signed with the raw bytes of `secret` (how Supabase signs its tokens).
+pub fn sign(claims: &impl Serialize, secret: &str) -> String {
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes())).expect("HS256 signing of serializable claims with an in-memory secret cannot fail")
 }
 
 /// The claims of `token` if it is an HS256 JWT signed with `jwt_secret` and not expired.

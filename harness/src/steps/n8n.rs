@@ -33,17 +33,10 @@ impl AiwahWorld {
         let session = client.login(&email, &password).await.map_err(|e| e.to_string())?;
         let label = format!("aiwah-suite-{}", crate::secrets::random::from_alphabet(b"abcdefghijklmnopqrstuvwxyz0123456789", 8));
         let key = client.create_api_key(&session, &label).await.map_err(|e| e.to_string())?;
-        // Scenario processes race here: the first key written wins, every key works.
-        let partial = file.with_extension(format!("partial-{}", std::process::id()));
-        write_private(&partial, &key).and_then(|()| std::fs::rename(&partial, &file)).map_err(|e| format!("{}: {e}", file.display()))?;
+        // Scenario processes race here: the last key written wins, every key works.
+        crate::secrets::envfile::write_private(&file, &key).map_err(|e| format!("{}: {e}", file.display()))?;
         Ok(client.with_api_key(key))
     }
-}
-
-fn write_private(file: &std::path::Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(file)?.write_all(text.as_bytes())
 }
 
 /// The fixture with a webhook path and id of its own: scenarios run side by side, and n8n refuses

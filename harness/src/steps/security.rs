@@ -19,10 +19,10 @@ pub struct State {
 async fn bad_jwt(w: &mut AiwahWorld, kind: String) -> Result<(), String> {
     let now = crate::secrets::keys::now();
     let claims = |exp: u64| json!({ "sub": "00000000-0000-0000-0000-000000000001", "role": "authenticated", "aud": "authenticated", "iat": now.saturating_sub(7200), "exp": exp });
-    let sign = |secret: &[u8], exp: u64| jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims(exp), &jsonwebtoken::EncodingKey::from_secret(secret)).map_err(|e| e.to_string());
+    let sign = |secret: &str, exp: u64| crate::secrets::keys::sign(&claims(exp), secret);
     w.security.token = match kind.as_str() {
-        "forged" => sign(crate::secrets::random::from_alphabet(b"abcdefghijklmnopqrstuvwxyz0123456789", 40).as_bytes(), now + 3600)?,
-        "expired" => sign(w.suite.secret("JWT_SECRET").map_err(|p| p.to_string())?.as_bytes(), now - 3600)?,
+        "forged" => sign(&crate::secrets::random::from_alphabet(b"abcdefghijklmnopqrstuvwxyz0123456789", 40), now + 3600),
+        "expired" => sign(&w.suite.secret("JWT_SECRET").map_err(|p| p.to_string())?, now - 3600),
         "unsigned" => format!("{}.{}.", URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#), URL_SAFE_NO_PAD.encode(claims(now + 3600).to_string())),
         other => return Err(format!("unknown kind of JWT {other:?}")),
     };

@@ -62,7 +62,7 @@ impl AiwahWorld {
         let secret = self.suite.secret("JWT_SECRET").map_err(|p| p.to_string())?;
         let iat = crate::secrets::keys::now();
         let claims = Claims { sub: &user.id, role: "authenticated", aud: "authenticated", email: &user.email, iat, exp: iat + 3600 };
-        jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes())).map_err(|e| e.to_string())
+        Ok(crate::secrets::keys::sign(&claims, &secret))
     }
 
     async fn create_user_in_db(&mut self, name: &str) -> Result<(), String> {

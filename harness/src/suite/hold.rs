@@ -25,7 +25,7 @@ pub struct HoldArgs {
 }
 
 /// Setup-script side: start the holder (`exe` with `holder_args`), wait for it, hand the copy to
-/// nextest through `$NEXTEST_ENV`. Returns the lines the script prints.
+/// nextest through `$NEXTEST_ENV`; prints the holder's progress and the scenarios skipped here.
 pub fn setup(root: &Path, exe: &Path, holder_args: &[&str]) -> Result<()> {
     let watched = nextest_pid().unwrap_or_else(std::os::unix::process::parent_id);
     let watch = sweep::run_of(watched).ok_or_else(|| Problem::new(format!("process {watched}"), "is gone: nothing to hold the suite deployment for"))?;
@@ -86,8 +86,8 @@ pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
     let ready_in = started.elapsed();
     let handle = serde_json::to_string_pretty(&suite.deployment.handle()).map_err(|e| Problem::new("handle", e.to_string()))?;
     let file = args.reports.join("handle.json");
-    let partial = args.reports.join("handle.json.partial");
-    std::fs::write(&partial, handle).and_then(|()| std::fs::rename(&partial, &file)).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))?;
+    // Appearing whole is what tells the setup script the copy is ready.
+    crate::secrets::envfile::write_private(&file, &handle).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))?;
     eprintln!("holder: deployment {} ready in {:.1} s; gateway {}; held until {} ends", suite.deployment.id(), ready_in.as_secs_f64(), suite.gateway, args.watch);
     while sweep::run_is_alive(&args.watch) {
         std::thread::sleep(Duration::from_secs(1));

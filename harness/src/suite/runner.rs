@@ -30,7 +30,10 @@ pub fn main() -> ! {
             std::process::exit(2);
         }
     };
-    let tiers = planned_tiers(&root);
+    // Under a run's shared deployment, scenario processes take the tiers of the deployment they
+    // attach to (no second resolution of the image plan); listing never needs a deployment.
+    let attached = (!args.list && std::env::var_os(shared::HANDLE_ENV).is_some()).then(|| suite(&root).ok()).flatten();
+    let tiers = attached.map_or_else(|| planned_tiers(&root), |suite| suite.tiers.clone());
     let mut trials = vec![Trial::test(STEPS_CHECK, {
         let cases = cases.clone();
         move || crate::steps::check_definitions(&cases).map_err(Failed::from)

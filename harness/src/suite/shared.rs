@@ -86,8 +86,7 @@ impl Suite {
     /// The container IP of `stack/service` on its own stack network (reachable from the host).
     pub fn container_ip(&self, stack: &str, service: &str) -> Result<String> {
         let container = self.deployment.container(stack, service)?;
-        let ips = crate::engine::docker::docker(&["inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", &container])?;
-        ips.split_whitespace().next().map(String::from).ok_or_else(|| Problem::new(format!("service {stack}/{service}"), "has no IP address"))
+        crate::engine::docker::container_ips(&container)?.into_iter().next().ok_or_else(|| Problem::new(format!("service {stack}/{service}"), "has no IP address"))
     }
 
     /// An image with bash for probes: the offline base when built, else the database image.
