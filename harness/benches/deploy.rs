@@ -66,7 +66,12 @@ fn main() {
     println!("  up (wall, images present, until every service healthy) {:>7.2}s", up.as_secs_f64());
     println!("  critical path of containers' own readiness        {critical:>7.2}s");
     println!("  engine overhead ratio  up / critical path         {:>7.2}", up.as_secs_f64() / critical.max(0.001));
-    println!("  probe matrix: {} probes in {:.2}s ({:.0} ms/probe)", probes.len(), probing.as_secs_f64(), probing.as_secs_f64() * 1000.0 / probes.len().max(1) as f64);
+    println!(
+        "  probe matrix: {} probes in {:.2}s ({:.0} ms/probe)",
+        probes.len(),
+        probing.as_secs_f64(),
+        probing.as_secs_f64() * 1000.0 / probes.len().max(1) as f64
+    );
     println!("  teardown (down --volumes, networks)               {:>7.2}s", down.as_secs_f64());
 }
 
@@ -80,8 +85,12 @@ fn readiness_by_service(out: &str) -> BTreeMap<String, f64> {
         let key = format!("{}/{}", attrs[labels::STACK].as_str().unwrap_or("?"), attrs[labels::SERVICE].as_str().unwrap_or("?"));
         let at = event["timeNano"].as_f64().unwrap_or(0.0) / 1e9;
         match event["status"].as_str().unwrap_or_default() {
-            "start" => { started.entry(key).or_insert(at); }
-            "health_status: healthy" => { healthy.entry(key).or_insert(at); }
+            "start" => {
+                started.entry(key).or_insert(at);
+            }
+            "health_status: healthy" => {
+                healthy.entry(key).or_insert(at);
+            }
             _ => {}
         }
     }

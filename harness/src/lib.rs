@@ -1,13 +1,11 @@
 //! AIWAH OS harness: reads the platform's compose stacks into a typed model, proves their topology,
 //! and manages the secrets they run with. `xtask` and the test targets are thin layers over it.
 
-pub mod clients;
 pub mod engine;
 pub mod problem;
 pub mod repo;
 pub mod secrets;
 pub mod stack;
-pub mod steps;
 pub mod suite;
 pub mod testing;
 

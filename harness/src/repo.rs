@@ -6,14 +6,9 @@ use crate::problem::{Problem, Result};
 
 /// The repository root: the nearest ancestor of `start` holding `stacks/stacks.toml`.
 pub fn find_root(start: &Path) -> Result<PathBuf> {
-    start
-        .ancestors()
-        .find(|dir| dir.join("stacks/stacks.toml").is_file())
-        .map(Path::to_path_buf)
-        .ok_or_else(|| {
-            Problem::new(start.display().to_string(), "not inside an AIWAH OS checkout (no stacks/stacks.toml above it)")
-                .hint("run from the repository")
-        })
+    start.ancestors().find(|dir| dir.join("stacks/stacks.toml").is_file()).map(Path::to_path_buf).ok_or_else(|| {
+        Problem::new(start.display().to_string(), "not inside an AIWAH OS checkout (no stacks/stacks.toml above it)").hint("run from the repository")
+    })
 }
 
 /// The root of this checkout, found from the crate's own location (for tests and xtask).

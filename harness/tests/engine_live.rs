@@ -76,7 +76,25 @@ fn leftovers_of_a_killed_run_are_swept_and_live_runs_are_not() {
         let (dep, run_l, eph) = (l(labels::DEPLOYMENT, &format!("sweep-{tag}")), l(labels::RUN, run), l(labels::EPHEMERAL, "true"));
         docker::docker(&["network", "create", "--label", &dep, "--label", &run_l, "--label", &eph, name]).unwrap();
         docker::docker(&["volume", "create", "--label", &dep, "--label", &run_l, "--label", &eph, name]).unwrap();
-        docker::docker(&["create", "--label", &dep, "--label", &run_l, "--label", &eph, "--network", name, "-v", &format!("{name}:/data"), "--name", name, &base_image(), "sleep", "600"]).unwrap();
+        docker::docker(&[
+            "create",
+            "--label",
+            &dep,
+            "--label",
+            &run_l,
+            "--label",
+            &eph,
+            "--network",
+            name,
+            "-v",
+            &format!("{name}:/data"),
+            "--name",
+            name,
+            &base_image(),
+            "sleep",
+            "600",
+        ])
+        .unwrap();
     };
     make(&dead_run, &format!("aiwah-sweep-dead-{tag}"));
     make(&sweep::this_run(), &format!("aiwah-sweep-live-{tag}"));
@@ -97,7 +115,11 @@ fn leftovers_of_a_killed_run_are_swept_and_live_runs_are_not() {
 #[test]
 fn a_failing_start_names_what_it_waited_for_and_leaves_nothing_behind() {
     let copy = aiwah_harness::testing::StackCopy::new();
-    copy.mutate("stacks/n8n/compose.yml", "test: [\"CMD-SHELL\", \"pg_isready -h localhost -U $${POSTGRES_USER} -d $${POSTGRES_DB}\"]", "test: [\"CMD\", \"false\"]");
+    copy.mutate(
+        "stacks/n8n/compose.yml",
+        "test: [\"CMD-SHELL\", \"pg_isready -h localhost -U $${POSTGRES_USER} -d $${POSTGRES_DB}\"]",
+        "test: [\"CMD\", \"false\"]",
+    );
     let deployment = Deployment::ephemeral(copy.root(), &Source::Offline, &["n8n"]).unwrap();
     let id = deployment.id().to_string();
     let problem = deployment.up(&[], Duration::from_secs(20), &|_| {}).unwrap_err().to_string();
@@ -143,8 +165,11 @@ fn supabase_and_n8n_copies_are_isolated_from_each_others_databases() {
 #[test]
 fn a_database_on_the_shared_network_makes_the_probe_fail() {
     let copy = aiwah_harness::testing::StackCopy::new();
-    copy.mutate("stacks/n8n/compose.yml", "  postgres:\n    image: ${N8N_POSTGRES_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal]",
-        "  postgres:\n    image: ${N8N_POSTGRES_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal, shared]");
+    copy.mutate(
+        "stacks/n8n/compose.yml",
+        "  postgres:\n    image: ${N8N_POSTGRES_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal]",
+        "  postgres:\n    image: ${N8N_POSTGRES_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal, shared]",
+    );
     let deployment = Deployment::ephemeral(copy.root(), &Source::Offline, &["supabase", "n8n"]).unwrap();
     deployment.up(&[], Duration::from_secs(300), &|_| {}).unwrap();
     let probes = probe::matrix(&deployment, &base_image()).unwrap();
@@ -163,7 +188,8 @@ fn migrations_apply_once_and_an_edited_applied_migration_is_refused() {
     assert!(again.applied.is_empty() && again.already.contains(&"0001_todos.sql".to_string()), "{again:?}");
     let rls = migrate::query(&deployment, "select relrowsecurity from pg_class where oid = 'public.todos'::regclass").unwrap();
     assert_eq!(rls.trim(), "t");
-    let published = migrate::query(&deployment, "select count(*) from pg_publication_tables where pubname = 'supabase_realtime' and tablename = 'todos'").unwrap();
+    let published =
+        migrate::query(&deployment, "select count(*) from pg_publication_tables where pubname = 'supabase_realtime' and tablename = 'todos'").unwrap();
     assert_eq!(published.trim(), "1");
 
     let file = copy.root().join("fixtures/sql/0001_todos.sql");

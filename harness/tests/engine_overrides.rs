@@ -20,7 +20,8 @@ fn ephemeral_offline_copy_is_labelled_isolated_and_on_loopback() {
     let platform = Platform::load(&root).unwrap();
     let manifest = Manifest::load(&root).unwrap();
     let plan = ImagePlan::resolve(&root, &manifest, &Source::Offline).unwrap();
-    let owner = Owner { deployment: "t1a2b3".into(), run: "4242@1".into(), ephemeral: true, pinned_ports: BTreeMap::from([("supabase/kong/8000".to_string(), 40123)]) };
+    let owner =
+        Owner { deployment: "t1a2b3".into(), run: "4242@1".into(), ephemeral: true, pinned_ports: BTreeMap::from([("supabase/kong/8000".to_string(), 40123)]) };
     let shared = "aiwah-t1a2b3-net".to_string();
 
     let mut opts = LoadOptions::hermetic("aiwah-t1a2b3", vec![root.join("stacks/images.env"), env]);

@@ -62,16 +62,27 @@ fn committed_checkout_has_no_demo_secret_or_committed_key() {
 #[test]
 fn database_on_the_shared_network_is_caught() {
     let copy = Copy::new();
-    copy.mutate("stacks/n8n/compose.yml", "  postgres:\n    image: ${N8N_POSTGRES_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal]",
-        "  postgres:\n    image: ${N8N_POSTGRES_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal, shared]");
-    copy.assert_finding("stacks/n8n/compose.yml: services.postgres: database n8n/postgres is reachable from stack supabase (supabase/kong) via network aiwah-network");
-    copy.assert_finding("stacks/n8n/compose.yml: services.postgres: n8n/postgres joins the shared network aiwah-network but is not an entry point of stack n8n");
+    copy.mutate(
+        "stacks/n8n/compose.yml",
+        "  postgres:\n    image: ${N8N_POSTGRES_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal]",
+        "  postgres:\n    image: ${N8N_POSTGRES_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal, shared]",
+    );
+    copy.assert_finding(
+        "stacks/n8n/compose.yml: services.postgres: database n8n/postgres is reachable from stack supabase (supabase/kong) via network aiwah-network",
+    );
+    copy.assert_finding(
+        "stacks/n8n/compose.yml: services.postgres: n8n/postgres joins the shared network aiwah-network but is not an entry point of stack n8n",
+    );
 }
 
 #[test]
 fn database_host_port_is_caught() {
     let copy = Copy::new();
-    copy.mutate("stacks/n8n/compose.yml", "      PGDATA: /var/lib/postgresql/data\n", "      PGDATA: /var/lib/postgresql/data\n    ports:\n      - 127.0.0.1:5432:5432\n");
+    copy.mutate(
+        "stacks/n8n/compose.yml",
+        "      PGDATA: /var/lib/postgresql/data\n",
+        "      PGDATA: /var/lib/postgresql/data\n    ports:\n      - 127.0.0.1:5432:5432\n",
+    );
     copy.assert_finding("stacks/n8n/compose.yml: services.postgres: database n8n/postgres publishes host port 127.0.0.1:5432 → 5432");
 }
 
@@ -93,9 +104,14 @@ fn host_networking_is_caught() {
 #[test]
 fn a_second_service_on_the_shared_network_is_caught() {
     let copy = Copy::new();
-    copy.mutate("stacks/supabase/compose.yml", "  auth:\n    image: ${SUPABASE_AUTH_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal]",
-        "  auth:\n    image: ${SUPABASE_AUTH_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal, shared]");
-    copy.assert_finding("stacks/supabase/compose.yml: services.auth: supabase/auth joins the shared network aiwah-network but is not an entry point of stack supabase");
+    copy.mutate(
+        "stacks/supabase/compose.yml",
+        "  auth:\n    image: ${SUPABASE_AUTH_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal]",
+        "  auth:\n    image: ${SUPABASE_AUTH_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal, shared]",
+    );
+    copy.assert_finding(
+        "stacks/supabase/compose.yml: services.auth: supabase/auth joins the shared network aiwah-network but is not an entry point of stack supabase",
+    );
 }
 
 // ── Secrets mutations ────────────────────────────────────────────────────────────────────────────
@@ -182,14 +198,21 @@ fn unset_required_variable_names_file_and_variable() {
 #[test]
 fn default_value_for_a_secret_is_caught() {
     let copy = Copy::new();
-    copy.mutate("stacks/supabase/compose.yml", "DB_ENC_KEY: ${REALTIME_DB_ENC_KEY:?run cargo xtask env}", "DB_ENC_KEY: ${REALTIME_DB_ENC_KEY:-my16characterkey}");
+    copy.mutate(
+        "stacks/supabase/compose.yml",
+        "DB_ENC_KEY: ${REALTIME_DB_ENC_KEY:?run cargo xtask env}",
+        "DB_ENC_KEY: ${REALTIME_DB_ENC_KEY:-my16characterkey}",
+    );
     copy.assert_finding("secret REALTIME_DB_ENC_KEY has a default value");
 }
 
 #[test]
 fn a_database_in_an_entry_points_network_namespace_is_caught() {
     let copy = Copy::new();
-    copy.mutate("stacks/supabase/compose.yml", "  db:\n    image: ${SUPABASE_DB_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal]",
-        "  db:\n    image: ${SUPABASE_DB_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    network_mode: service:kong");
+    copy.mutate(
+        "stacks/supabase/compose.yml",
+        "  db:\n    image: ${SUPABASE_DB_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal]",
+        "  db:\n    image: ${SUPABASE_DB_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    network_mode: service:kong",
+    );
     copy.assert_finding("stacks/supabase/compose.yml: services.db: database supabase/db is reachable from stack n8n (n8n/n8n) via network aiwah-network");
 }

@@ -39,7 +39,9 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
         println!("{:<9} {} services: {}", model.stack, model.config.services.len(), model.config.services.keys().cloned().collect::<Vec<_>>().join(", "));
     }
     if problems.is_empty() {
-        println!("ok: compose reads every stack; rules hold; databases unreachable across stacks; only entry points share a network; ports on loopback; no demo secrets");
+        println!(
+            "ok: compose reads every stack; rules hold; databases unreachable across stacks; only entry points share a network; ports on loopback; no demo secrets"
+        );
         Ok(())
     } else {
         Err(Problems(problems))

@@ -39,7 +39,12 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
     }
     let swept = sweep::sweep_dead_runs();
     if !swept.is_empty() {
-        eprintln!("swept leftovers of dead test runs: {} containers, {} networks, {} volumes", swept.containers.len(), swept.networks.len(), swept.volumes.len());
+        eprintln!(
+            "swept leftovers of dead test runs: {} containers, {} networks, {} volumes",
+            swept.containers.len(),
+            swept.networks.len(),
+            swept.volumes.len()
+        );
     }
     Ok(())
 }

@@ -58,7 +58,16 @@ pub fn rows(deployment: &Deployment, stacks: &[String]) -> Result<Vec<Row>, Prob
 pub fn print_table(deployment: &Deployment, stacks: &[String]) -> Result<(), Problems> {
     println!("{:<9} {:<10} {:<9} {:<10} {:<12} {:<44} PORTS", "STACK", "SERVICE", "STATE", "HEALTH", "TIER", "IMAGE");
     for r in rows(deployment, stacks)? {
-        println!("{:<9} {:<10} {:<9} {:<10} {:<12} {:<44} {}", r.stack, r.service, r.state, if r.health.is_empty() { "-" } else { &r.health }, r.tier, r.image, r.urls.join(" "));
+        println!(
+            "{:<9} {:<10} {:<9} {:<10} {:<12} {:<44} {}",
+            r.stack,
+            r.service,
+            r.state,
+            if r.health.is_empty() { "-" } else { &r.health },
+            r.tier,
+            r.image,
+            r.urls.join(" ")
+        );
     }
     Ok(())
 }

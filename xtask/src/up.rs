@@ -5,10 +5,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use aiwah_harness::Problems;
 use aiwah_harness::engine::Source;
 use aiwah_harness::secrets::{self, Template};
 use aiwah_harness::stack::{self, Compose, LoadOptions};
-use aiwah_harness::Problems;
 
 use crate::deploy::{self, StartArgs};
 

@@ -78,7 +78,12 @@ fn missing_keys_are_added_and_existing_values_kept() {
     let path = dir.path().join(".env");
     assert!(run_env(&path, &[]).status.success());
     let original = env_at(&path);
-    let kept: String = std::fs::read_to_string(&path).unwrap().lines().filter(|l| !l.starts_with("N8N_ENCRYPTION_KEY=") && !l.starts_with("SITE_URL=")).map(|l| format!("{l}\n")).collect();
+    let kept: String = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("N8N_ENCRYPTION_KEY=") && !l.starts_with("SITE_URL="))
+        .map(|l| format!("{l}\n"))
+        .collect();
     std::fs::write(&path, kept).unwrap();
 
     let out = run_env(&path, &[]);
@@ -97,11 +102,8 @@ fn invalid_existing_values_are_reported_and_nothing_is_written() {
     let path = dir.path().join(".env");
     assert!(run_env(&path, &[]).status.success());
     let env = std::fs::read_to_string(&path).unwrap();
-    let broken = env
-        .lines()
-        .map(|l| if l.starts_with("JWT_SECRET=") { "JWT_SECRET=short".to_string() } else { l.to_string() })
-        .map(|l| l + "\n")
-        .collect::<String>();
+    let broken =
+        env.lines().map(|l| if l.starts_with("JWT_SECRET=") { "JWT_SECRET=short".to_string() } else { l.to_string() }).map(|l| l + "\n").collect::<String>();
     std::fs::write(&path, &broken).unwrap();
     let out = run_env(&path, &[]);
     assert!(!out.status.success());
@@ -171,7 +173,12 @@ fn rotation_repairs_an_invalid_value_and_never_overwrites_a_backup() {
     let path = dir.path().join(".env");
     assert!(run_env(&path, &[]).status.success());
     // A key that no longer verifies: `env` refuses it and points at --rotate, which must then work.
-    let broken: String = std::fs::read_to_string(&path).unwrap().lines().map(|l| if l.starts_with("ANON_KEY=") { "ANON_KEY=not-a-jwt".to_string() } else { l.to_string() }).map(|l| l + "\n").collect();
+    let broken: String = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|l| if l.starts_with("ANON_KEY=") { "ANON_KEY=not-a-jwt".to_string() } else { l.to_string() })
+        .map(|l| l + "\n")
+        .collect();
     std::fs::write(&path, &broken).unwrap();
     assert!(!run_env(&path, &[]).status.success());
     let fixed = run_env(&path, &["--rotate", "ANON_KEY", "--yes"]);

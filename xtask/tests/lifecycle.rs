@@ -103,10 +103,7 @@ fn up_status_logs_restart_down_up_keeps_data_then_clean_removes_everything() {
 #[test]
 fn bad_input_gives_one_line_and_a_non_zero_exit() {
     let life = Lifecycle::new();
-    for (args, needle) in [
-        (vec!["up", "nosuchstack"], "no stack named \"nosuchstack\""),
-        (vec!["logs", "nosuchservice"], "is neither a stack nor a service"),
-    ] {
+    for (args, needle) in [(vec!["up", "nosuchstack"], "no stack named \"nosuchstack\""), (vec!["logs", "nosuchservice"], "is neither a stack nor a service")] {
         if args[0] == "logs" {
             // logs needs an env file to read the stacks; create one without starting anything.
             life.ok(&["env", "--file", life.dir.path().join(".env").to_str().unwrap()]);

@@ -17,7 +17,11 @@ fn compose_files(root: &Path) -> Vec<PathBuf> {
 
 /// `${NAME` references in `text` (not `$${NAME}`, which compose leaves to the container's shell).
 fn variables(text: &str) -> BTreeSet<String> {
-    text.match_indices("${").filter(|(i, _)| *i == 0 || text.as_bytes()[i - 1] != b'$').map(|(i, _)| text[i + 2..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<String>()).filter(|v| !v.is_empty()).collect()
+    text.match_indices("${")
+        .filter(|(i, _)| *i == 0 || text.as_bytes()[i - 1] != b'$')
+        .map(|(i, _)| text[i + 2..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<String>())
+        .filter(|v| !v.is_empty())
+        .collect()
 }
 
 #[test]
@@ -32,7 +36,8 @@ fn images_env_is_generated_from_the_manifest() {
 fn every_manifest_image_is_used_and_every_image_variable_is_in_the_manifest() {
     let root = root();
     let manifest = Manifest::load(&root).unwrap();
-    let used: BTreeSet<String> = compose_files(&root).iter().flat_map(|f| variables(&std::fs::read_to_string(root.join(f)).unwrap())).filter(|v| v.ends_with("_IMAGE")).collect();
+    let used: BTreeSet<String> =
+        compose_files(&root).iter().flat_map(|f| variables(&std::fs::read_to_string(root.join(f)).unwrap())).filter(|v| v.ends_with("_IMAGE")).collect();
     let declared: BTreeSet<String> = manifest.images.values().map(|e| e.variable.clone()).collect();
     assert_eq!(used, declared, "compose files and stacks/images.toml disagree on image variables");
 }
@@ -56,15 +61,17 @@ fn every_variable_the_stacks_read_comes_from_the_template_or_the_manifest() {
         let text = std::fs::read_to_string(root.join(&file)).unwrap();
         for var in variables(&text) {
             let optional = text.contains(&format!("${{{var}:-")) || text.contains(&format!("${{{var}-"));
-            assert!(known.contains(&var) || optional, "{}: ${{{var}}} is required but neither stacks/env.template nor stacks/images.toml defines it", file.display());
+            assert!(
+                known.contains(&var) || optional,
+                "{}: ${{{var}}} is required but neither stacks/env.template nor stacks/images.toml defines it",
+                file.display()
+            );
         }
     }
 }
 
 /// Files allowed past the size limit, each with its reason.
-const LONG_FILES: &[(&str, &str)] = &[
-    ("stacks/supabase/volumes/api/kong.yml", "upstream Kong declarative config, kept verbatim"),
-];
+const LONG_FILES: &[(&str, &str)] = &[("stacks/supabase/volumes/api/kong.yml", "upstream Kong declarative config, kept verbatim")];
 
 #[test]
 fn no_file_over_400_lines_without_a_reason() {
@@ -93,4 +100,30 @@ fn secrets_never_reach_the_repository() {
     assert!(ignored.lines().any(|l| l == "/.env.bak-*"), ".env backups must be git-ignored");
     let committed = committed_files(&root);
     assert!(!committed.iter().any(|f| f.file_name().is_some_and(|n| n == ".env")), "a .env is committed");
+}
+
+#[test]
+fn rust_sources_are_formatted() {
+    let root = root();
+    let out =
+        std::process::Command::new("cargo").args(["fmt", "--all", "--", "--check", "--files-with-diff"]).current_dir(&root).output().expect("cargo fmt runs");
+    let stale = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "not formatted as rustfmt.toml says (run `cargo fmt --all`):\n{stale}{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn xtask_builds_without_the_suite_dependencies() {
+    // The deploy CLI must not compile the conformance suite's runner, Gherkin or protocol clients.
+    let out = std::process::Command::new("cargo")
+        .args(["tree", "--package", "xtask", "--edges", "normal", "--prefix", "none", "--offline"])
+        .current_dir(root())
+        .output()
+        .expect("cargo tree runs");
+    assert!(out.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&out.stderr));
+    let tree = String::from_utf8_lossy(&out.stdout);
+    let crates: BTreeSet<&str> = tree.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    assert!(crates.contains("aiwah-harness"), "the tree does not list aiwah-harness: the check saw nothing\n{tree}");
+    let suite_only: Vec<&str> =
+        ["aiwah-suite", "cucumber", "libtest-mimic", "tokio-tungstenite", "tokio-postgres", "wiremock"].into_iter().filter(|c| crates.contains(c)).collect();
+    assert!(suite_only.is_empty(), "cargo xtask depends on {suite_only:?}");
 }

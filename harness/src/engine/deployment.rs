@@ -56,7 +56,12 @@ impl Deployment {
         // Whatever killed runs left behind goes first.
         let swept = sweep::sweep_dead_runs();
         if !swept.is_empty() {
-            eprintln!("aiwah: swept leftovers of dead runs: {} containers, {} networks, {} volumes", swept.containers.len(), swept.networks.len(), swept.volumes.len());
+            eprintln!(
+                "aiwah: swept leftovers of dead runs: {} containers, {} networks, {} volumes",
+                swept.containers.len(),
+                swept.networks.len(),
+                swept.volumes.len()
+            );
         }
         let mut platform = Platform::load(root)?;
         for name in stacks {
@@ -95,7 +100,8 @@ impl Deployment {
         platform.stacks.retain(|s| handle.stacks.contains(&s.name));
         let workdir = copy_workdir(&handle.id);
         if !workdir.join(".env").is_file() {
-            return Err(Problem::new(format!("deployment {}", handle.id), "is gone (its work folder has no .env)").hint("the process holding it has ended; start the run again"));
+            return Err(Problem::new(format!("deployment {}", handle.id), "is gone (its work folder has no .env)")
+                .hint("the process holding it has ended; start the run again"));
         }
         let source = Source::parse(&handle.source)?;
         let mut deployment = Deployment::ephemeral_in(&handle.root, &source, platform, handle.id.clone(), handle.kong_port, handle.run.clone(), &workdir)?;
@@ -138,13 +144,26 @@ impl Deployment {
         Deployment::prepare(root, platform, source, owner, opts, shared_network, workdir)
     }
 
-    fn prepare(root: &Path, platform: Platform, source: &Source, owner: Owner, mut opts: LoadOptions, shared_network: String, workdir: PathBuf) -> Result<Deployment> {
+    fn prepare(
+        root: &Path,
+        platform: Platform,
+        source: &Source,
+        owner: Owner,
+        mut opts: LoadOptions,
+        shared_network: String,
+        workdir: PathBuf,
+    ) -> Result<Deployment> {
         let compose = Compose::locate()?;
         let manifest = Manifest::load(root)?;
         let base = platform.load_all(&compose, &opts)?;
         // Images the services run, and images their builds start from (build arguments).
         let mut used: std::collections::BTreeSet<String> = base.iter().flat_map(|m| m.config.services.values()).filter_map(|s| s.image.clone()).collect();
-        used.extend(base.iter().flat_map(|m| m.config.services.values()).filter_map(|s| s.build.as_ref()?.get("args")?.as_object().cloned()).flat_map(|a| a.into_iter().filter_map(|(_, v)| v.as_str().map(String::from))));
+        used.extend(
+            base.iter()
+                .flat_map(|m| m.config.services.values())
+                .filter_map(|s| s.build.as_ref()?.get("args")?.as_object().cloned())
+                .flat_map(|a| a.into_iter().filter_map(|(_, v)| v.as_str().map(String::from))),
+        );
         let plan = ImagePlan::resolve_only(root, &manifest, source, |image| used.contains(image))?;
         let mut generated = BTreeMap::new();
         for model in base {
@@ -155,7 +174,20 @@ impl Deployment {
         }
         opts.generated = generated;
         let models = platform.load_all(&compose, &opts)?;
-        let deployment = Deployment { owner, root: root.to_path_buf(), platform, compose, plan, shared_network, opts, models, workdir, torn_down: false, attached: false, source_name: source.name() };
+        let deployment = Deployment {
+            owner,
+            root: root.to_path_buf(),
+            platform,
+            compose,
+            plan,
+            shared_network,
+            opts,
+            models,
+            workdir,
+            torn_down: false,
+            attached: false,
+            source_name: source.name(),
+        };
         Ok(deployment)
     }
 
@@ -219,7 +251,8 @@ impl Deployment {
     /// Start `stacks` (all when empty) concurrently — they only meet over HTTP at runtime — and wait
     /// until every service is healthy, within `deadline` per stack.
     pub fn up(&self, stacks: &[&str], deadline: Duration, progress: Progress) -> Result<()> {
-        let names: Vec<String> = if stacks.is_empty() { self.platform.stacks.iter().map(|s| s.name.clone()).collect() } else { stacks.iter().map(|s| s.to_string()).collect() };
+        let names: Vec<String> =
+            if stacks.is_empty() { self.platform.stacks.iter().map(|s| s.name.clone()).collect() } else { stacks.iter().map(|s| s.to_string()).collect() };
         for name in &names {
             self.require_images(name, progress)?;
         }
@@ -270,15 +303,23 @@ impl Deployment {
 
     /// The last `lines` log lines of one service.
     pub fn logs(&self, stack: &str, service: &str, lines: usize) -> Result<String> {
-        let out = crate::stack::compose::run(self.compose.command(&self.invocation(stack)?).args(["logs", "--no-color", "--no-log-prefix", "--tail", &lines.to_string(), service]), "docker compose logs")?;
+        let out = crate::stack::compose::run(
+            self.compose.command(&self.invocation(stack)?).args(["logs", "--no-color", "--no-log-prefix", "--tail", &lines.to_string(), service]),
+            "docker compose logs",
+        )?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// The loopback host port the engine gave `service`'s container port `target`.
     pub fn host_port(&self, stack: &str, service: &str, target: u16) -> Result<u16> {
-        let out = crate::stack::compose::run(self.compose.command(&self.invocation(stack)?).args(["port", service, &target.to_string()]), "docker compose port")?;
+        let out =
+            crate::stack::compose::run(self.compose.command(&self.invocation(stack)?).args(["port", service, &target.to_string()]), "docker compose port")?;
         let text = String::from_utf8_lossy(&out.stdout);
-        text.trim().rsplit(':').next().and_then(|p| p.parse().ok()).ok_or_else(|| Problem::new(format!("service {stack}/{service}"), format!("no host port for {target}")))
+        text.trim()
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| Problem::new(format!("service {stack}/{service}"), format!("no host port for {target}")))
     }
 
     /// The container id of `service` in `stack`.
@@ -292,7 +333,14 @@ impl Deployment {
     pub fn teardown(&self) -> Result<Teardown> {
         let invocations = self.platform.stacks.iter().map(|s| self.platform.invocation(s, &self.opts)).collect::<Result<Vec<_>>>()?;
         let built_images = self.models.iter().flat_map(|m| m.config.services.values()).filter(|s| s.build.is_some()).filter_map(|s| s.image.clone()).collect();
-        Ok(Teardown { deployment: self.owner.deployment.clone(), compose: self.compose.clone(), invocations, ephemeral: self.owner.ephemeral, workdir: self.workdir.clone(), built_images })
+        Ok(Teardown {
+            deployment: self.owner.deployment.clone(),
+            compose: self.compose.clone(),
+            invocations,
+            ephemeral: self.owner.ephemeral,
+            workdir: self.workdir.clone(),
+            built_images,
+        })
     }
 
     /// Stop and remove every stack; ephemeral copies lose their volumes and networks too.

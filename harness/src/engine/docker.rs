@@ -24,7 +24,10 @@ impl Kind {
 
 /// Run `docker args...`; stdout on success, one-line problem otherwise.
 pub fn docker(args: &[&str]) -> Result<String> {
-    let out = Command::new("docker").args(args).output().map_err(|e| Problem::new("docker", format!("cannot run the docker CLI: {e}")).hint("install Docker (here: bash stacks/offline/engine.sh)"))?;
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .map_err(|e| Problem::new("docker", format!("cannot run the docker CLI: {e}")).hint("install Docker (here: bash stacks/offline/engine.sh)"))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let line = crate::problem::last_line(&err, "failed");
@@ -41,9 +44,9 @@ pub fn container_ips(container: &str) -> Result<Vec<String>> {
 
 /// Whether an engine answers, with its API version.
 pub fn engine_version() -> Result<String> {
-    docker(&["version", "--format", "{{.Server.APIVersion}}"]).map(|v| v.trim().to_string()).map_err(|p| {
-        Problem::new("docker engine", format!("not reachable ({})", p.message)).hint("start dockerd (here: bash stacks/offline/engine.sh)")
-    })
+    docker(&["version", "--format", "{{.Server.APIVersion}}"])
+        .map(|v| v.trim().to_string())
+        .map_err(|p| Problem::new("docker engine", format!("not reachable ({})", p.message)).hint("start dockerd (here: bash stacks/offline/engine.sh)"))
 }
 
 /// Names (containers, volumes) or ids of resources of `kind` carrying `label` (`key` or `key=value`).

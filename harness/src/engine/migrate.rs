@@ -18,8 +18,16 @@ impl Deployment {
     pub fn migrate(&self) -> Result<Applied> {
         let dir = self.root.join(MIGRATIONS_DIR);
         let container = self.container("supabase", "db")?;
-        psql(&container, "create schema if not exists aiwah; create table if not exists aiwah.migrations (name text primary key, checksum text not null, applied_at timestamptz not null default now());")?;
-        let mut files: Vec<_> = std::fs::read_dir(&dir).map_err(|e| Problem::new(MIGRATIONS_DIR, format!("cannot read: {e}")))?.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "sql")).collect();
+        psql(
+            &container,
+            "create schema if not exists aiwah; create table if not exists aiwah.migrations (name text primary key, checksum text not null, applied_at timestamptz not null default now());",
+        )?;
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| Problem::new(MIGRATIONS_DIR, format!("cannot read: {e}")))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .collect();
         files.sort();
         let mut result = Applied::default();
         for file in files {
@@ -29,12 +37,16 @@ impl Deployment {
             let recorded = psql(&container, &format!("select checksum from aiwah.migrations where name = '{}'", name.replace('\'', "''")))?;
             match recorded.trim() {
                 "" => {
-                    let script = format!("begin;\n{sql}\n;insert into aiwah.migrations (name, checksum) values ('{}', '{sum}');\ncommit;\n", name.replace('\'', "''"));
+                    let script =
+                        format!("begin;\n{sql}\n;insert into aiwah.migrations (name, checksum) values ('{}', '{sum}');\ncommit;\n", name.replace('\'', "''"));
                     psql(&container, &script).map_err(|p| Problem::new(format!("{MIGRATIONS_DIR}/{name}"), format!("failed: {}", p.message)))?;
                     result.applied.push(name);
                 }
                 same if same == sum => result.already.push(name),
-                _ => return Err(Problem::new(format!("{MIGRATIONS_DIR}/{name}"), "was changed after it was applied to this database").hint("add a new migration file instead of editing an applied one")),
+                _ => {
+                    return Err(Problem::new(format!("{MIGRATIONS_DIR}/{name}"), "was changed after it was applied to this database")
+                        .hint("add a new migration file instead of editing an applied one"));
+                }
             }
         }
         Ok(result)
@@ -63,7 +75,6 @@ fn psql(container: &str, sql: &str) -> Result<String> {
 fn checksum(text: &str) -> String {
     crate::engine::fnv1a_hex(text.bytes())
 }
-
 
 /// Run `sql` in the deployment's Supabase database and return psql's unaligned output.
 pub fn query(deployment: &Deployment, sql: &str) -> Result<String> {

@@ -69,9 +69,9 @@ pub fn render(model: &StackModel, plan: &ImagePlan, owner: &Owner) -> Result<Str
     y.push_str("services:\n");
     for (name, service) in &model.config.services {
         let official = service.image.as_deref().unwrap_or_default();
-        let choice = plan.choice(official).ok_or_else(|| {
-            Problem::new(format!("stack {} service {name}", model.stack), format!("image {official:?} is not in the manifest"))
-        })?;
+        let choice = plan
+            .choice(official)
+            .ok_or_else(|| Problem::new(format!("stack {} service {name}", model.stack), format!("image {official:?} is not in the manifest")))?;
         let _ = writeln!(y, "  {name}:");
         let args = build_args(service, plan);
         if args.is_empty() {

@@ -35,7 +35,8 @@ impl Source {
             Err(_) | Ok("") | Ok("auto") => Ok(Source::Auto),
             Ok("registry") => Ok(Source::Registry),
             Ok("offline") => Ok(Source::Offline),
-            Ok(other) => Err(Problem::new("AIWAH_IMAGE_SOURCE", format!("unknown image source {other:?}")).hint("use auto, registry or offline (or set AIWAH_REGISTRY_MIRROR)")),
+            Ok(other) => Err(Problem::new("AIWAH_IMAGE_SOURCE", format!("unknown image source {other:?}"))
+                .hint("use auto, registry or offline (or set AIWAH_REGISTRY_MIRROR)")),
         }
     }
 }
@@ -56,7 +57,9 @@ impl Source {
             "registry" => Ok(Source::Registry),
             "offline" => Ok(Source::Offline),
             "auto" => Ok(Source::Auto),
-            other => other.strip_prefix("mirror:").map(|p| Source::Mirror(p.into())).ok_or_else(|| Problem::new("image source", format!("unknown source {other:?}"))),
+            other => {
+                other.strip_prefix("mirror:").map(|p| Source::Mirror(p.into())).ok_or_else(|| Problem::new("image source", format!("unknown source {other:?}")))
+            }
         }
     }
 }
@@ -167,8 +170,8 @@ fn offline_tag_or_missing(root: &Path, name: &str) -> String {
 /// The tag `stacks/offline/build.sh` gives recipe `name` (a hash of the recipe: no engine needed).
 pub fn offline_tag(root: &Path, name: &str) -> Result<String> {
     let script = root.join("stacks/offline/build.sh");
-    let out = Command::new("bash").arg(&script).args(["--tag", name]).output()
-        .map_err(|e| Problem::new("stacks/offline/build.sh", format!("cannot run: {e}")))?;
+    let out =
+        Command::new("bash").arg(&script).args(["--tag", name]).output().map_err(|e| Problem::new("stacks/offline/build.sh", format!("cannot run: {e}")))?;
     let tag = String::from_utf8_lossy(&out.stdout).trim().to_string();
     if !out.status.success() || tag.is_empty() {
         let why = String::from_utf8_lossy(&out.stderr).trim().to_string();

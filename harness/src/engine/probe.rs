@@ -40,7 +40,16 @@ impl Probe {
 
 impl fmt::Display for Probe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} → {} via {}:{}: {:?} (expected {})", self.from, self.to, self.via, self.port, self.outcome, if self.expect_open { "open" } else { "unreachable" })
+        write!(
+            f,
+            "{} → {} via {}:{}: {:?} (expected {})",
+            self.from,
+            self.to,
+            self.via,
+            self.port,
+            self.outcome,
+            if self.expect_open { "open" } else { "unreachable" }
+        )
     }
 }
 
@@ -113,8 +122,24 @@ fn probes(deployment: &Deployment, probe_image: &str, wanted: impl Fn(&str) -> b
             continue;
         }
         let network = format!("container:{container}");
-        let out = docker::docker(&["run", "--rm", "--network", &network, "--label", &format!("{}={}", labels::DEPLOYMENT, deployment.id()), "--label", &format!("{}={}", labels::RUN, deployment.owner.run), "--label", &format!("{}=true", labels::EPHEMERAL), "--entrypoint", "bash", probe_image, "-c", &script])
-            .map_err(|p| Problem::new(format!("probe from {from}"), p.to_string()))?;
+        let out = docker::docker(&[
+            "run",
+            "--rm",
+            "--network",
+            &network,
+            "--label",
+            &format!("{}={}", labels::DEPLOYMENT, deployment.id()),
+            "--label",
+            &format!("{}={}", labels::RUN, deployment.owner.run),
+            "--label",
+            &format!("{}=true", labels::EPHEMERAL),
+            "--entrypoint",
+            "bash",
+            probe_image,
+            "-c",
+            &script,
+        ])
+        .map_err(|p| Problem::new(format!("probe from {from}"), p.to_string()))?;
         let answers: Vec<&str> = out.lines().collect();
         if answers.len() != order.len() {
             return Err(Problem::new(format!("probe from {from}"), format!("expected {} answers, got {}", order.len(), answers.len())));

@@ -87,12 +87,15 @@ impl Deployment {
                 }
                 let waiting: Vec<String> = states.iter().filter(|s| !s.is_ready()).map(|s| format!("{stack}/{} {}", s.service, s.describe())).collect();
                 let logs = self.last_log_lines(stack, states.iter().filter(|s| !s.is_ready()).map(|s| s.service.as_str()));
-                return Err(Problem::new(format!("stack {stack}"), format!(
-                    "not healthy after {}s: waited for {}; last log lines — {}",
-                    deadline.as_secs(),
-                    if waiting.is_empty() { "compose to finish starting".to_string() } else { waiting.join(", ") },
-                    logs.join(" ;; ")
-                )));
+                return Err(Problem::new(
+                    format!("stack {stack}"),
+                    format!(
+                        "not healthy after {}s: waited for {}; last log lines — {}",
+                        deadline.as_secs(),
+                        if waiting.is_empty() { "compose to finish starting".to_string() } else { waiting.join(", ") },
+                        logs.join(" ;; ")
+                    ),
+                ));
             }
             std::thread::sleep(Duration::from_millis(500));
         }

@@ -20,7 +20,9 @@ pub fn run_of(pid: u32) -> Option<String> {
 
 /// This boot of this machine (the kernel's random boot id, shortened).
 fn boot_id() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/random/boot_id").map(|s| s.trim().chars().filter(|c| *c != '-').take(12).collect()).unwrap_or_else(|_| "unknown".into())
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().chars().filter(|c| *c != '-').take(12).collect())
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 fn start_time(pid: u32) -> Option<u64> {
@@ -95,7 +97,11 @@ pub fn sweep_dead_runs() -> Swept {
 /// Everything labelled with `deployment`, by kind (for leak checks).
 pub fn resources_of(deployment: &str) -> Result<Swept> {
     let label = format!("{}={deployment}", labels::DEPLOYMENT);
-    Ok(Swept { containers: docker::list(Kind::Container, &label)?, networks: docker::list(Kind::Network, &label)?, volumes: docker::list(Kind::Volume, &label)? })
+    Ok(Swept {
+        containers: docker::list(Kind::Container, &label)?,
+        networks: docker::list(Kind::Network, &label)?,
+        volumes: docker::list(Kind::Volume, &label)?,
+    })
 }
 
 #[cfg(test)]

@@ -68,7 +68,9 @@ fn ensure_except(template: &Template, path: &Path, replaced: &[String]) -> Resul
                 Some(_) if replaced.contains(key) => {}
                 Some(value) => {
                     if let Err(message) = validate(generator, value, &env) {
-                        problems.push(Problem::new(format!("{shown}: {key}"), message).hint(format!("fix it, or replace it with `cargo xtask env --rotate {key}`")));
+                        problems.push(
+                            Problem::new(format!("{shown}: {key}"), message).hint(format!("fix it, or replace it with `cargo xtask env --rotate {key}`")),
+                        );
                     }
                 }
                 None => {
@@ -122,7 +124,9 @@ fn write_backup(path: &Path, text: &str) -> Result<PathBuf, Problems> {
         let backup = path.with_file_name(name);
         match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&backup) {
             Ok(mut file) => {
-                file.write_all(text.as_bytes()).and_then(|_| file.sync_all()).map_err(|e| Problems::from(Problem::new(display_name(&backup), format!("cannot write backup: {e}"))))?;
+                file.write_all(text.as_bytes())
+                    .and_then(|_| file.sync_all())
+                    .map_err(|e| Problems::from(Problem::new(display_name(&backup), format!("cannot write backup: {e}"))))?;
                 return Ok(backup);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
@@ -135,11 +139,21 @@ fn write_backup(path: &Path, text: &str) -> Result<PathBuf, Problems> {
 /// What rotating `key` breaks, for the warning printed before it happens.
 pub fn rotation_warning(key: &str) -> &'static str {
     match key {
-        "JWT_SECRET" => "every issued token and API key becomes invalid; ANON_KEY and SERVICE_ROLE_KEY are regenerated — rebuild the UI and update every client, then restart all stacks",
-        "ANON_KEY" | "SERVICE_ROLE_KEY" => "clients using the old key are refused by the gateway; rebuild the UI (the anon key is compiled in) and restart the supabase stack",
-        "POSTGRES_PASSWORD" => "an existing database keeps its old role passwords (set at first init): change them in the database first, or services cannot log in",
-        "N8N_DB_PASSWORD" | "N8N_POSTGRES_PASSWORD" => "n8n's database keeps the old password (set at first init): change it in the database first, or n8n cannot log in",
-        "N8N_ENCRYPTION_KEY" => "credentials stored in n8n were encrypted with the old key and become unreadable; n8n refuses to start with a key that differs from its config",
+        "JWT_SECRET" => {
+            "every issued token and API key becomes invalid; ANON_KEY and SERVICE_ROLE_KEY are regenerated — rebuild the UI and update every client, then restart all stacks"
+        }
+        "ANON_KEY" | "SERVICE_ROLE_KEY" => {
+            "clients using the old key are refused by the gateway; rebuild the UI (the anon key is compiled in) and restart the supabase stack"
+        }
+        "POSTGRES_PASSWORD" => {
+            "an existing database keeps its old role passwords (set at first init): change them in the database first, or services cannot log in"
+        }
+        "N8N_DB_PASSWORD" | "N8N_POSTGRES_PASSWORD" => {
+            "n8n's database keeps the old password (set at first init): change it in the database first, or n8n cannot log in"
+        }
+        "N8N_ENCRYPTION_KEY" => {
+            "credentials stored in n8n were encrypted with the old key and become unreadable; n8n refuses to start with a key that differs from its config"
+        }
         "REALTIME_DB_ENC_KEY" => "Realtime's stored tenant secrets were encrypted with the old key; the tenant must be re-seeded",
         "VAULT_ENC_KEY" => "Supavisor's stored tenant secrets were encrypted with the old key and become unreadable",
         "PG_META_CRYPTO_KEY" => "Studio's encrypted connection strings must be re-created",
@@ -172,8 +186,12 @@ fn validate(generator: &Generator, value: &str, env: &DotEnv) -> Result<(), Stri
         return Err(format!("is an upstream demo value ({}…)", &demo[..8.min(demo.len())]));
     }
     match generator {
-        Generator::Secret { len, exact: true } if value.chars().count() != *len => Err(format!("must be exactly {len} characters, is {}", value.chars().count())),
-        Generator::Secret { len, .. } | Generator::Password { len } if value.chars().count() < *len => Err(format!("is {} characters; at least {len} needed", value.chars().count())),
+        Generator::Secret { len, exact: true } if value.chars().count() != *len => {
+            Err(format!("must be exactly {len} characters, is {}", value.chars().count()))
+        }
+        Generator::Secret { len, .. } | Generator::Password { len } if value.chars().count() < *len => {
+            Err(format!("is {} characters; at least {len} needed", value.chars().count()))
+        }
         Generator::Password { .. } if !random::is_strong_password(value) => Err("needs an upper-case letter, a lower-case letter and a digit".into()),
         Generator::Hex { len } if value.len() != *len || !value.bytes().all(|b| b.is_ascii_hexdigit()) => Err(format!("must be {len} hex digits")),
         Generator::Jwt { role } => {

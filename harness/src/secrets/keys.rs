@@ -29,7 +29,8 @@ pub fn api_key(role: &str, jwt_secret: &str) -> String {
 
 /// `claims` as an HS256 JWT signed with the raw bytes of `secret` (how Supabase signs its tokens).
 pub fn sign(claims: &impl Serialize, secret: &str) -> String {
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes())).expect("HS256 signing of serializable claims with an in-memory secret cannot fail")
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes()))
+        .expect("HS256 signing of serializable claims with an in-memory secret cannot fail")
 }
 
 /// The claims of `token` if it is an HS256 JWT signed with `jwt_secret` and not expired.

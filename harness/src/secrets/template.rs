@@ -50,8 +50,14 @@ impl Generator {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
-    Literal { key: String, value: String },
-    Generated { key: String, generator: Generator },
+    Literal {
+        key: String,
+        value: String,
+    },
+    Generated {
+        key: String,
+        generator: Generator,
+    },
     /// Comments and blank lines, copied into a fresh `.env`.
     Text(String),
 }
@@ -63,8 +69,7 @@ pub struct Template {
 
 impl Template {
     pub fn load(root: &Path) -> Result<Template> {
-        let text = std::fs::read_to_string(root.join(TEMPLATE_FILE))
-            .map_err(|e| Problem::new(TEMPLATE_FILE, format!("cannot read: {e}")))?;
+        let text = std::fs::read_to_string(root.join(TEMPLATE_FILE)).map_err(|e| Problem::new(TEMPLATE_FILE, format!("cannot read: {e}")))?;
         Template::parse(&text)
     }
 
@@ -75,8 +80,8 @@ impl Template {
             let item = match line {
                 Line::Other(text) => Item::Text(text),
                 Line::Entry { key, value, .. } if value.starts_with('@') => {
-                    let generator = Generator::parse(&value)
-                        .ok_or_else(|| Problem::new(format!("{TEMPLATE_FILE}: {key}"), format!("unknown generator {value:?}")))?;
+                    let generator =
+                        Generator::parse(&value).ok_or_else(|| Problem::new(format!("{TEMPLATE_FILE}: {key}"), format!("unknown generator {value:?}")))?;
                     if let Some(dep) = generator.depends_on() {
                         if !seen.iter().any(|k| k == dep) {
                             return Err(Problem::new(format!("{TEMPLATE_FILE}: {key}"), format!("depends on {dep}, which must come earlier")));

@@ -34,8 +34,14 @@ impl Compose {
             }
             seen.push(format!("{program} {} answered {version:?}", leading_args.join(" ")));
         }
-        Err(Problem::new("docker compose", format!("Docker Compose v2 not found ({})", if seen.is_empty() { "neither `docker compose` nor `docker-compose` runs".into() } else { seen.join("; ") }))
-            .hint("install Docker's compose plugin (here: bash .ci/install-engine.sh) or set AIWAH_COMPOSE"))
+        Err(Problem::new(
+            "docker compose",
+            format!(
+                "Docker Compose v2 not found ({})",
+                if seen.is_empty() { "neither `docker compose` nor `docker-compose` runs".into() } else { seen.join("; ") }
+            ),
+        )
+        .hint("install Docker's compose plugin (here: bash .ci/install-engine.sh) or set AIWAH_COMPOSE"))
     }
 
     /// A `docker compose` command for `invocation`, ready for subcommand arguments.
@@ -69,9 +75,8 @@ impl Compose {
         if !out.status.success() {
             return Err(explain_failure(invocation, root, &String::from_utf8_lossy(&out.stderr)));
         }
-        serde_json::from_slice(&out.stdout).map_err(|e| {
-            Problem::new(shown_files(invocation, root), format!("docker compose config printed JSON the harness cannot read: {e}"))
-        })
+        serde_json::from_slice(&out.stdout)
+            .map_err(|e| Problem::new(shown_files(invocation, root), format!("docker compose config printed JSON the harness cannot read: {e}")))
     }
 }
 

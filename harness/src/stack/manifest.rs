@@ -60,8 +60,7 @@ pub enum Offline {
 
 impl Manifest {
     pub fn load(root: &Path) -> Result<Manifest> {
-        let text = std::fs::read_to_string(root.join(MANIFEST_FILE))
-            .map_err(|e| Problem::new(MANIFEST_FILE, format!("cannot read: {e}")))?;
+        let text = std::fs::read_to_string(root.join(MANIFEST_FILE)).map_err(|e| Problem::new(MANIFEST_FILE, format!("cannot read: {e}")))?;
         let manifest: Manifest = toml::from_str(&text).map_err(|e| Problem::new(MANIFEST_FILE, toml_message(&e)))?;
         manifest.check()?;
         Ok(manifest)
@@ -108,7 +107,8 @@ mod tests {
     use super::*;
 
     fn parse(entry: &str) -> Result<Manifest> {
-        let manifest: Manifest = toml::from_str(&format!("[images.x]\nrole = \"service\"\noffline = \"placeholder\"\nlistens = [80]\nabout = \"x\"\n{entry}")).map_err(|e| Problem::new(MANIFEST_FILE, toml_message(&e)))?;
+        let manifest: Manifest = toml::from_str(&format!("[images.x]\nrole = \"service\"\noffline = \"placeholder\"\nlistens = [80]\nabout = \"x\"\n{entry}"))
+            .map_err(|e| Problem::new(MANIFEST_FILE, toml_message(&e)))?;
         manifest.check().map(|_| manifest)
     }
 

@@ -45,7 +45,14 @@ impl LoadOptions {
 
     /// Hermetic reading with the given env files (tests, checks).
     pub fn hermetic(project_prefix: &str, env_files: Vec<PathBuf>) -> Self {
-        LoadOptions { project_prefix: project_prefix.into(), env_files: Some(env_files), env: BTreeMap::new(), inherit_env: false, overrides: vec![], generated: BTreeMap::new() }
+        LoadOptions {
+            project_prefix: project_prefix.into(),
+            env_files: Some(env_files),
+            env: BTreeMap::new(),
+            inherit_env: false,
+            overrides: vec![],
+            generated: BTreeMap::new(),
+        }
     }
 }
 
@@ -82,9 +89,8 @@ impl Platform {
     pub fn load_stack(&self, compose: &Compose, stack: &StackDef, opts: &LoadOptions) -> Result<StackModel> {
         let invocation = self.invocation(stack, opts)?;
         let json = compose.config(&invocation, &self.root)?;
-        let config = serde_json::from_value(json).map_err(|e| {
-            Problem::new(format!("stack {}", stack.name), format!("compose config does not fit the harness model: {e}"))
-        })?;
+        let config = serde_json::from_value(json)
+            .map_err(|e| Problem::new(format!("stack {}", stack.name), format!("compose config does not fit the harness model: {e}")))?;
         let files = invocation.files.iter().map(|f| PathBuf::from(repo::shown(&self.root, f))).collect();
         Ok(StackModel { stack: stack.name.clone(), files, config })
     }

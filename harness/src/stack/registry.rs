@@ -42,19 +42,14 @@ pub struct StackDef {
 impl Platform {
     pub fn load(root: &Path) -> Result<Platform> {
         let path = root.join(REGISTRY_FILE);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| Problem::new(REGISTRY_FILE, format!("cannot read: {e}")))?;
-        let mut platform: Platform =
-            toml::from_str(&text).map_err(|e| Problem::new(REGISTRY_FILE, toml_message(&e)))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| Problem::new(REGISTRY_FILE, format!("cannot read: {e}")))?;
+        let mut platform: Platform = toml::from_str(&text).map_err(|e| Problem::new(REGISTRY_FILE, toml_message(&e)))?;
         platform.root = root.to_path_buf();
         for stack in &platform.stacks {
             for file in stack.files.iter().chain(stack.overrides.values()) {
                 let full = platform.stack_dir(stack).join(file);
                 if !full.is_file() {
-                    return Err(Problem::new(
-                        REGISTRY_FILE,
-                        format!("stack {} names {}, which does not exist", stack.name, repo::shown(root, &full)),
-                    ));
+                    return Err(Problem::new(REGISTRY_FILE, format!("stack {} names {}, which does not exist", stack.name, repo::shown(root, &full))));
                 }
             }
         }

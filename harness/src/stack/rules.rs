@@ -30,8 +30,11 @@ fn fixed_names(root: &Path, model: &StackModel, variant: &StackModel) -> Vec<Pro
         let theirs = b.services.get(name).and_then(|s| s.container_name.as_ref());
         if let Some(fixed) = service.container_name.as_ref().filter(|n| Some(*n) == theirs) {
             problems.push(
-                Problem::new(locate_key(root, model, &format!("services.{name}.container_name"), name), format!("fixed container name {fixed:?} clashes between parallel copies"))
-                    .hint("drop container_name (compose derives names from the project); keep host names with network aliases"),
+                Problem::new(
+                    locate_key(root, model, &format!("services.{name}.container_name"), name),
+                    format!("fixed container name {fixed:?} clashes between parallel copies"),
+                )
+                .hint("drop container_name (compose derives names from the project); keep host names with network aliases"),
             );
         }
     }
@@ -82,8 +85,11 @@ fn health_checks_for_waited_services(root: &Path, model: &StackModel) -> Vec<Pro
             let healthy = model.config.services.get(dependency).and_then(|d| d.healthcheck.as_ref()).is_some_and(|h| h.is_effective());
             if !healthy {
                 problems.push(
-                    Problem::new(locate_key(root, model, &format!("services.{dependency}.healthcheck"), dependency), format!("{name} waits for {dependency} to be healthy, but {dependency} has no health check"))
-                        .hint("add a healthcheck that turns green only when the service answers"),
+                    Problem::new(
+                        locate_key(root, model, &format!("services.{dependency}.healthcheck"), dependency),
+                        format!("{name} waits for {dependency} to be healthy, but {dependency} has no health check"),
+                    )
+                    .hint("add a healthcheck that turns green only when the service answers"),
                 );
             }
         }
@@ -100,8 +106,10 @@ fn secret_defaults(root: &Path, model: &StackModel, secret_keys: &[&str]) -> Vec
                 for form in [format!("${{{key}:-"), format!("${{{key}-")] {
                     let defaulted = line.match_indices(&form).any(|(i, _)| !line[i + form.len()..].starts_with('}'));
                     if defaulted {
-                        problems.push(Problem::new(format!("{}:{}", file.display(), n + 1), format!("secret {key} has a default value"))
-                            .hint(format!("use ${{{key}:?run cargo xtask env}} so an unset secret stops compose")));
+                        problems.push(
+                            Problem::new(format!("{}:{}", file.display(), n + 1), format!("secret {key} has a default value"))
+                                .hint(format!("use ${{{key}:?run cargo xtask env}} so an unset secret stops compose")),
+                        );
                     }
                 }
             }

@@ -46,9 +46,7 @@ impl Node {
     pub fn can_reach(&self, other: &Node) -> bool {
         // Host networking reaches every bridge; a foreign container's namespace is unknown: assume the worst.
         let host = |n: &Node| n.network_mode.as_deref().is_some_and(|m| m == "host" || m.starts_with("container:"));
-        let joined = |n: &Node, m: &Node| {
-            n.network_mode.as_deref().is_some_and(|mode| mode == format!("service:{}", m.service) && n.stack == m.stack)
-        };
+        let joined = |n: &Node, m: &Node| n.network_mode.as_deref().is_some_and(|mode| mode == format!("service:{}", m.service) && n.stack == m.stack);
         host(self) || host(other) || joined(self, other) || joined(other, self) || !self.networks.is_disjoint(&other.networks)
     }
 }
@@ -112,10 +110,13 @@ impl Topology {
         for db in self.nodes.iter().filter(|n| n.role == Role::Database) {
             for other in self.nodes.iter().filter(|n| n.stack != db.stack) {
                 if other.can_reach(db) {
-                    problems.push(Problem::new(
-                        db.location(),
-                        format!("database {} is reachable from stack {} ({}) via {}", db.id(), other.stack, other.id(), self.path(other, db)),
-                    ).hint("keep databases on their stack's internal network only"));
+                    problems.push(
+                        Problem::new(
+                            db.location(),
+                            format!("database {} is reachable from stack {} ({}) via {}", db.id(), other.stack, other.id(), self.path(other, db)),
+                        )
+                        .hint("keep databases on their stack's internal network only"),
+                    );
                 }
             }
         }
@@ -135,8 +136,13 @@ impl Topology {
         for node in &self.nodes {
             let on_shared = node.networks.contains(shared_network);
             if on_shared && !node.entrypoint {
-                problems.push(Problem::new(node.location(), format!("{} joins the shared network {shared_network} but is not an entry point of stack {}", node.id(), node.stack))
-                    .hint("only entry points (stacks/stacks.toml) join the shared network"));
+                problems.push(
+                    Problem::new(
+                        node.location(),
+                        format!("{} joins the shared network {shared_network} but is not an entry point of stack {}", node.id(), node.stack),
+                    )
+                    .hint("only entry points (stacks/stacks.toml) join the shared network"),
+                );
             }
             if !on_shared && node.entrypoint {
                 problems.push(Problem::new(node.location(), format!("{} is an entry point but does not join the shared network {shared_network}", node.id())));
@@ -153,8 +159,13 @@ impl Topology {
             .iter()
             .filter(|n| n.role == Role::Database)
             .flat_map(|db| db.ports.iter().map(move |p| (db, p)))
-            .map(|(db, p)| Problem::new(db.location(), format!("database {} publishes host port {}:{} → {}", db.id(), p.host_address(), p.published.as_deref().unwrap_or("?"), p.target))
-                .hint("remove the port; reach databases through `docker compose exec` or an SSH tunnel to a loopback port"))
+            .map(|(db, p)| {
+                Problem::new(
+                    db.location(),
+                    format!("database {} publishes host port {}:{} → {}", db.id(), p.host_address(), p.published.as_deref().unwrap_or("?"), p.target),
+                )
+                .hint("remove the port; reach databases through `docker compose exec` or an SSH tunnel to a loopback port")
+            })
             .collect()
     }
 
@@ -163,8 +174,10 @@ impl Topology {
             .iter()
             .flat_map(|n| n.ports.iter().map(move |p| (n, p)))
             .filter(|(_, p)| !p.is_loopback())
-            .map(|(n, p)| Problem::new(n.location(), format!("{} publishes port {} on {} (off loopback)", n.id(), p.target, p.host_address()))
-                .hint("publish as 127.0.0.1:HOST:CONTAINER; reach it through an SSH tunnel or a TLS proxy"))
+            .map(|(n, p)| {
+                Problem::new(n.location(), format!("{} publishes port {} on {} (off loopback)", n.id(), p.target, p.host_address()))
+                    .hint("publish as 127.0.0.1:HOST:CONTAINER; reach it through an SSH tunnel or a TLS proxy")
+            })
             .collect()
     }
 }

@@ -3,8 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cucumber::feature::Ext as _;
-use cucumber::gherkin::{Feature, GherkinEnv};
+use gherkin::{Feature, GherkinEnv, Scenario};
 
 use crate::problem::{Problem, Result};
 use crate::stack::Manifest;
@@ -50,20 +49,21 @@ pub fn load(root: &Path) -> Result<Vec<Case>> {
 fn load_file(file: &Path, manifest: &Manifest) -> Result<Vec<Case>> {
     let shown = file.display().to_string();
     let feature = Feature::parse_path(file, GherkinEnv::default()).map_err(|e| Problem::new(&shown, e.to_string()))?;
-    let feature = feature.expand_examples().map_err(|e| Problem::new(&shown, e.to_string()))?;
     let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("feature").to_string();
     let mut cases: Vec<Case> = Vec::new();
     let in_rules = feature.rules.iter().flat_map(|r| r.scenarios.iter().map(move |s| (r.tags.as_slice(), s)));
-    for (rule_tags, scenario) in feature.scenarios.iter().map(|s| (&[][..], s)).chain(in_rules) {
+    let expanded: Vec<(&[String], Expanded)> =
+        feature.scenarios.iter().map(|s| (&[][..], s)).chain(in_rules).flat_map(|(rule_tags, s)| expand(s).into_iter().map(move |e| (rule_tags, e))).collect();
+    for (rule_tags, scenario) in &expanded {
         let (mut needs, mut observes) = (Vec::new(), Vec::new());
-        for tag in feature.tags.iter().chain(rule_tags).chain(&scenario.tags) {
+        for tag in feature.tags.iter().chain(rule_tags.iter()).chain(&scenario.tags) {
             let (list, key) = match (tag.strip_prefix(NEEDS_TAG), tag.strip_prefix(OBSERVES_TAG)) {
                 (Some(key), _) => (&mut needs, key),
                 (_, Some(key)) => (&mut observes, key),
                 _ => continue,
             };
             if !manifest.images.contains_key(key) {
-                return Err(Problem::new(format!("{shown}:{}", scenario.position.line), format!("@{tag} names no image in stacks/images.toml")));
+                return Err(Problem::new(format!("{shown}:{}", scenario.line), format!("@{tag} names no image in stacks/images.toml")));
             }
             if !list.iter().any(|n: &String| n == key) {
                 list.push(key.to_string());
@@ -71,9 +71,36 @@ fn load_file(file: &Path, manifest: &Manifest) -> Result<Vec<Case>> {
         }
         let name = format!("{stem}::{}", scenario.name);
         if cases.iter().any(|c| c.name == name) {
-            return Err(Problem::new(format!("{shown}:{}", scenario.position.line), format!("two scenarios are named {:?}", scenario.name)).hint("scenario names (after outline expansion) must be unique: put a <placeholder> in outline titles"));
+            return Err(Problem::new(format!("{shown}:{}", scenario.line), format!("two scenarios are named {:?}", scenario.name))
+                .hint("scenario names (after outline expansion) must be unique: put a <placeholder> in outline titles"));
         }
-        cases.push(Case { name, feature_file: file.to_path_buf(), scenario: scenario.name.clone(), line: scenario.position.line, needs, observes });
+        cases.push(Case { name, feature_file: file.to_path_buf(), scenario: scenario.name.clone(), line: scenario.line, needs, observes });
     }
     Ok(cases)
+}
+
+/// A scenario after outline expansion: what cucumber runs and how it names it.
+struct Expanded {
+    name: String,
+    line: usize,
+    tags: Vec<String>,
+}
+
+/// Expand an outline the way cucumber 0.23 does (`feature::Ext::expand_examples`): one scenario per
+/// example row, `<column>` replaced in its name, the row's line (the examples' line + row + 2) and
+/// the examples' tags added. The suite crate checks both expansions agree on every feature.
+fn expand(scenario: &Scenario) -> Vec<Expanded> {
+    if scenario.examples.is_empty() {
+        return vec![Expanded { name: scenario.name.clone(), line: scenario.position.line, tags: scenario.tags.clone() }];
+    }
+    let mut out = Vec::new();
+    for examples in &scenario.examples {
+        let Some((header, rows)) = examples.table.as_ref().and_then(|t| t.rows.split_first()) else { continue };
+        for (i, row) in rows.iter().enumerate() {
+            let name = header.iter().zip(row).fold(scenario.name.clone(), |name, (k, v)| name.replace(&format!("<{k}>"), v));
+            let tags = scenario.tags.iter().chain(&examples.tags).cloned().collect();
+            out.push(Expanded { name, line: examples.position.line + i + 2, tags });
+        }
+    }
+    out
 }

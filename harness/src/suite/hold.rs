@@ -55,7 +55,8 @@ pub fn setup(root: &Path, exe: &Path, holder_args: &[&str]) -> Result<()> {
         }
         if let Ok(Some(status)) = holder.try_wait() {
             echo_new_lines(&log_file, shown);
-            return Err(Problem::new("suite deployment", format!("the holder stopped ({status}) before its copy was ready")).hint(format!("its log: {}", log_file.display())));
+            return Err(Problem::new("suite deployment", format!("the holder stopped ({status}) before its copy was ready"))
+                .hint(format!("its log: {}", log_file.display())));
         }
         if started.elapsed() > READY_DEADLINE {
             let _ = Command::new("kill").args(["-TERM", &holder.id().to_string()]).status();
@@ -72,7 +73,8 @@ pub fn setup(root: &Path, exe: &Path, holder_args: &[&str]) -> Result<()> {
     }
     if let Some(env_file) = std::env::var_os("NEXTEST_ENV") {
         let mut out = std::fs::OpenOptions::new().append(true).open(&env_file).map_err(|e| Problem::new("NEXTEST_ENV", format!("cannot open: {e}")))?;
-        writeln!(out, "{}={}\n{}={}", shared::HANDLE_ENV, handle.display(), shared::REPORTS_ENV, reports.display()).map_err(|e| Problem::new("NEXTEST_ENV", format!("cannot write: {e}")))?;
+        writeln!(out, "{}={}\n{}={}", shared::HANDLE_ENV, handle.display(), shared::REPORTS_ENV, reports.display())
+            .map_err(|e| Problem::new("NEXTEST_ENV", format!("cannot write: {e}")))?;
     }
     Ok(())
 }
@@ -88,7 +90,13 @@ pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
     let file = args.reports.join("handle.json");
     // Appearing whole is what tells the setup script the copy is ready.
     crate::secrets::envfile::write_private(&file, &handle).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))?;
-    eprintln!("holder: deployment {} ready in {:.1} s; gateway {}; held until {} ends", suite.deployment.id(), ready_in.as_secs_f64(), suite.gateway, args.watch);
+    eprintln!(
+        "holder: deployment {} ready in {:.1} s; gateway {}; held until {} ends",
+        suite.deployment.id(),
+        ready_in.as_secs_f64(),
+        suite.gateway,
+        args.watch
+    );
     while sweep::run_is_alive(&args.watch) {
         std::thread::sleep(Duration::from_secs(1));
     }

@@ -4,6 +4,5 @@
 pub mod catalog;
 pub mod hold;
 pub mod report;
-pub mod runner;
 pub mod shared;
 pub mod tiers;

@@ -29,7 +29,11 @@ pub fn finish(dir: &Path, cases: &[Case], tiers: &Tiers) -> Result<String> {
             continue;
         };
         let parsed: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap_or_default();
-        let failed = parsed.iter().flat_map(|f| f["elements"].as_array().cloned().unwrap_or_default()).flat_map(|e| e["steps"].as_array().cloned().unwrap_or_default()).any(|s| s["result"]["status"] != "passed");
+        let failed = parsed
+            .iter()
+            .flat_map(|f| f["elements"].as_array().cloned().unwrap_or_default())
+            .flat_map(|e| e["steps"].as_array().cloned().unwrap_or_default())
+            .any(|s| s["result"]["status"] != "passed");
         lines.push(format!("{}  {}", if failed || parsed.is_empty() { "FAILED " } else { "PASSED " }, case.name));
         features.extend(parsed);
     }

@@ -44,7 +44,9 @@ impl std::fmt::Debug for Suite {
 impl Suite {
     pub fn attach(handle_file: &Path) -> Result<Suite> {
         let shown = handle_file.display().to_string();
-        let text = std::fs::read_to_string(handle_file).map_err(|e| Problem::new(&shown, format!("cannot read the suite's deployment handle: {e}")).hint("the setup script's holder has ended; run the tests again"))?;
+        let text = std::fs::read_to_string(handle_file).map_err(|e| {
+            Problem::new(&shown, format!("cannot read the suite's deployment handle: {e}")).hint("the setup script's holder has ended; run the tests again")
+        })?;
         let handle: Handle = serde_json::from_str(&text).map_err(|e| Problem::new(&shown, format!("not a deployment handle: {e}")))?;
         Suite::around(Deployment::attach(&handle)?)
     }
@@ -59,7 +61,13 @@ impl Suite {
     fn around(deployment: Deployment) -> Result<Suite> {
         let manifest = Manifest::load(&deployment.root)?;
         let tiers = Tiers::from_plan(&manifest, &deployment.plan);
-        let url = |stack: &str, service: &str| deployment.urls(stack, service).into_iter().next().ok_or_else(|| Problem::new(format!("service {stack}/{service}"), "publishes no port on the host"));
+        let url = |stack: &str, service: &str| {
+            deployment
+                .urls(stack, service)
+                .into_iter()
+                .next()
+                .ok_or_else(|| Problem::new(format!("service {stack}/{service}"), "publishes no port on the host"))
+        };
         let (gateway, n8n) = (url("supabase", "kong")?, url("n8n", "n8n")?);
         // Copies for the suite's own tests may leave the UI out; its scenarios then fail on it.
         let ui = url("ui", "ui").unwrap_or_default();
@@ -68,7 +76,10 @@ impl Suite {
 
     /// A variable of the deployment's `.env` (keys, passwords); never print it.
     pub fn secret(&self, key: &str) -> Result<String> {
-        self.deployment.env_value(key).filter(|v| !v.is_empty()).ok_or_else(|| Problem::new(format!("deployment {}: {key}", self.deployment.id()), "is not set"))
+        self.deployment
+            .env_value(key)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| Problem::new(format!("deployment {}: {key}", self.deployment.id()), "is not set"))
     }
 
     /// `stack/service` of every service running one of the manifest images `needs` (for logs).
@@ -86,7 +97,10 @@ impl Suite {
     /// The container IP of `stack/service` on its own stack network (reachable from the host).
     pub fn container_ip(&self, stack: &str, service: &str) -> Result<String> {
         let container = self.deployment.container(stack, service)?;
-        crate::engine::docker::container_ips(&container)?.into_iter().next().ok_or_else(|| Problem::new(format!("service {stack}/{service}"), "has no IP address"))
+        crate::engine::docker::container_ips(&container)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Problem::new(format!("service {stack}/{service}"), "has no IP address"))
     }
 
     /// An image with bash for probes: the offline base when built, else the database image.

@@ -40,8 +40,10 @@ impl Tiers {
         if !missing.is_empty() {
             return Some(format!("needs {} (a placeholder holds its place here)", missing.join(", ")));
         }
-        let real: Vec<&str> = case.observes.iter().filter_map(|k| self.by_key.get(k)).filter(|c| c.tier != Tier::Placeholder).map(|c| c.official.as_str()).collect();
-        (!real.is_empty()).then(|| format!("reads the request log of a placeholder, and {} runs for real here (the scenarios needing it prove more)", real.join(", ")))
+        let real: Vec<&str> =
+            case.observes.iter().filter_map(|k| self.by_key.get(k)).filter(|c| c.tier != Tier::Placeholder).map(|c| c.official.as_str()).collect();
+        (!real.is_empty())
+            .then(|| format!("reads the request log of a placeholder, and {} runs for real here (the scenarios needing it prove more)", real.join(", ")))
     }
 
     /// The substitutes a scenario runs against (reported with its result): `official → image`.

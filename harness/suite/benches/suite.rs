@@ -1,0 +1,70 @@
+//! Benchmark: the conformance suite, measured. Starts one suite deployment (offline images), then
+//! runs every scenario that can run here one after another and prints the wall time of the whole
+//! suite, per feature, and of the full isolation probe matrix — with ratios: scenarios to
+//! deployment start, and the matrix's time per probe against the one-position probes the isolation
+//! scenarios use. Skipped scenarios are counted, never timed as passed.
+//!
+//! `cargo bench --bench suite`. Needs a Docker engine, offline images and Chromium. Prints, never asserts.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aiwah_harness::engine::{Source, probe};
+use aiwah_harness::suite::{catalog, report, shared};
+
+fn main() {
+    let root = aiwah_harness::repo::this_checkout();
+    let cases = catalog::load(&root).expect("features");
+    let t_start = Instant::now();
+    let suite = Arc::new(shared::Suite::start(&root, &Source::Offline, &shared::STACKS, &|_| {}).expect("suite deployment"));
+    let ready = t_start.elapsed();
+
+    let t_matrix = Instant::now();
+    let probes = probe::matrix(&suite.deployment, &suite.probe_image().expect("probe image")).expect("probe matrix");
+    let matrix = t_matrix.elapsed();
+    let broken = probes.iter().filter(|p| !p.holds()).count();
+
+    let reports = root.join("target/conformance/bench");
+    let mut per_feature: BTreeMap<String, (Duration, usize, usize)> = BTreeMap::new();
+    let (mut skipped, mut failed) = (0, 0);
+    let t_run = Instant::now();
+    for case in &cases {
+        if suite.tiers.skip_reason(case).is_some() {
+            skipped += 1;
+            continue;
+        }
+        let t = Instant::now();
+        let ok = aiwah_suite::steps::run_scenario(suite.clone(), case, &report::scenario_file(&reports, &case.name)).is_ok();
+        let feature = case.name.split("::").next().unwrap_or_default().to_string();
+        let entry = per_feature.entry(feature).or_default();
+        entry.0 += t.elapsed();
+        entry.1 += 1;
+        if !ok {
+            failed += 1;
+            entry.2 += 1;
+        }
+    }
+    let run = t_run.elapsed();
+    let ran: usize = per_feature.values().map(|v| v.1).sum();
+
+    println!("suite deployment ready:  {:>7.1} s (supabase + n8n + ui, offline images)", ready.as_secs_f64());
+    println!("scenarios run:           {:>7.1} s ({ran} ran, {failed} failed, {skipped} skipped here), one after another", run.as_secs_f64());
+    for (feature, (time, n, f)) in &per_feature {
+        println!("  {feature:<10} {:>7.1} s  {n} scenarios ({f} failed), {:.2} s each", time.as_secs_f64(), time.as_secs_f64() / *n as f64);
+    }
+    println!("whole local suite:       {:>7.1} s wall", (ready + run).as_secs_f64());
+    println!("ratio scenarios / start: {:>7.2}", run.as_secs_f64() / ready.as_secs_f64());
+    println!(
+        "isolation matrix:        {:>7.1} s for {} probes ({broken} broken), {:.0} ms per probe",
+        matrix.as_secs_f64(),
+        probes.len(),
+        matrix.as_secs_f64() * 1000.0 / probes.len().max(1) as f64
+    );
+    if let Some((time, n, _)) = per_feature.get("isolation") {
+        println!("ratio isolation scenarios / full matrix: {:.2} ({n} scenarios, one position each)", time.as_secs_f64() / matrix.as_secs_f64());
+    }
+    let Ok(suite) = Arc::try_unwrap(suite) else { return };
+    let shared::Suite { mut deployment, .. } = suite;
+    deployment.down().expect("teardown");
+}

@@ -1,0 +1,100 @@
+//! Scanning what a browser downloads for secrets that must never reach one: the service-role key
+//! itself, its payload (the role claim, even if the key was split), or any JWT whose role is
+//! `service_role`.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+
+use aiwah_harness::engine::docker;
+use aiwah_harness::problem::{Problem, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leak {
+    pub file: PathBuf,
+    pub what: String,
+}
+
+/// Every leak under `dir` (recursively), given the deployment's service key.
+pub fn scan_dir(dir: &Path, service_key: &str) -> Vec<Leak> {
+    let payload = service_key.split('.').nth(1).unwrap_or_default();
+    let mut leaks = Vec::new();
+    for file in files(dir) {
+        let Ok(bytes) = std::fs::read(&file) else { continue };
+        let text = String::from_utf8_lossy(&bytes);
+        let rel = file.strip_prefix(dir).unwrap_or(&file).to_path_buf();
+        if !service_key.is_empty() && text.contains(service_key) {
+            leaks.push(Leak { file: rel.clone(), what: "the service-role key".into() });
+        } else if payload.len() > 16 && text.contains(payload) {
+            leaks.push(Leak { file: rel.clone(), what: "the service-role key's payload (role claim)".into() });
+        }
+        for token in jwts(&text) {
+            if role_of(token).as_deref() == Some("service_role") {
+                leaks.push(Leak { file: rel.clone(), what: "a JWT with role service_role".into() });
+            }
+        }
+    }
+    leaks
+}
+
+/// Copy `path` out of `image` into `dest` (no container is started).
+pub fn extract(image: &str, path: &str, dest: &Path) -> Result<()> {
+    let id = docker::docker(&["create", image, "true"])?.trim().to_string();
+    let result = docker::docker(&["cp", &format!("{id}:{path}"), &dest.display().to_string()]).map(|_| ());
+    let _ = docker::docker(&["rm", "-f", &id]);
+    result.map_err(|p| Problem::new(format!("image {image}"), format!("cannot copy {path} out: {}", p.message)))
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() { stack.push(p) } else { out.push(p) }
+        }
+    }
+    out
+}
+
+/// JWT-shaped tokens in `text`.
+fn jwts(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')).filter(|w| {
+        let parts: Vec<&str> = w.split('.').collect();
+        parts.len() == 3 && parts[0].starts_with("eyJ") && parts[1].starts_with("eyJ")
+    })
+}
+
+fn role_of(token: &str) -> Option<String> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims["role"].as_str().map(String::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aiwah_harness::secrets::keys::api_key;
+
+    #[test]
+    fn finds_the_key_its_payload_and_any_service_role_jwt() {
+        let dir = std::env::temp_dir().join(format!("aiwah-bundle-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("chunks")).unwrap();
+        let secret = "0123456789abcdef0123456789abcdef";
+        let service = api_key("service_role", secret);
+        let anon = api_key("anon", secret);
+        let other_service = api_key("service_role", "another-secret-another-secret-xx");
+        std::fs::write(dir.join("chunks/a.js"), format!("const k=\"{anon}\";")).unwrap();
+        assert!(scan_dir(&dir, &service).is_empty(), "the anon key is allowed");
+        std::fs::write(dir.join("chunks/b.js"), format!("x=\"{}\"", service.split('.').nth(1).unwrap())).unwrap();
+        std::fs::write(dir.join("chunks/c.js"), format!("y=\"{other_service}\"")).unwrap();
+        std::fs::write(dir.join("page.html"), format!("<script>z='{service}'</script>")).unwrap();
+        let leaks = scan_dir(&dir, &service);
+        let what: Vec<(String, String)> = leaks.iter().map(|l| (l.file.display().to_string(), l.what.clone())).collect();
+        assert!(what.contains(&("chunks/b.js".into(), "the service-role key's payload (role claim)".into())), "{what:?}");
+        assert!(what.contains(&("chunks/c.js".into(), "a JWT with role service_role".into())), "{what:?}");
+        assert!(what.contains(&("page.html".into(), "the service-role key".into())), "{what:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

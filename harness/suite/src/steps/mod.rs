@@ -1,0 +1,144 @@
+//! The cucumber World and the step definitions, one module per feature. Steps are the only place
+//! that knows HTTP paths and SQL; features say what a user sees.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, Weak};
+
+use cucumber::World as _;
+use cucumber::writer::{self, Coloring};
+use cucumber::{WriterExt as _, gherkin};
+
+use aiwah_harness::suite::catalog::Case;
+use aiwah_harness::suite::shared::Suite;
+
+pub mod auth;
+pub mod isolation;
+pub mod n8n;
+pub mod realtime;
+pub mod rls;
+pub mod security;
+pub mod ui;
+pub mod users;
+
+/// The suite the Worlds of this process use. Weak: whoever runs scenarios owns the suite, and a
+/// suite started by this process is torn down when its owner drops it.
+static SUITE: Mutex<Weak<Suite>> = Mutex::new(Weak::new());
+
+/// Per-scenario state. Each concern keeps its own part.
+#[derive(Debug, cucumber::World)]
+#[world(init = Self::new)]
+pub struct AiwahWorld {
+    pub suite: Arc<Suite>,
+    /// Test users by the name the scenario gives them (`alice`).
+    pub users: BTreeMap<String, users::TestUser>,
+    /// The Supabase database as its admin, connected on first use.
+    pub db: Option<crate::clients::db::Db>,
+    /// Todos this scenario wrote: title → id.
+    pub todos: BTreeMap<String, String>,
+    pub isolation: isolation::State,
+    pub rls: rls::State,
+    pub auth: auth::State,
+    pub realtime: realtime::State,
+    pub n8n: n8n::State,
+    pub security: security::State,
+    pub ui: ui::State,
+}
+
+impl AiwahWorld {
+    fn new() -> Result<AiwahWorld, aiwah_harness::Problem> {
+        let suite = SUITE
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .upgrade()
+            .ok_or_else(|| aiwah_harness::Problem::new("conformance", "no suite deployment installed (steps run only through the conformance runner)"))?;
+        Ok(AiwahWorld {
+            suite,
+            users: BTreeMap::new(),
+            db: None,
+            todos: BTreeMap::new(),
+            isolation: Default::default(),
+            rls: Default::default(),
+            auth: Default::default(),
+            realtime: Default::default(),
+            n8n: Default::default(),
+            security: Default::default(),
+            ui: Default::default(),
+        })
+    }
+
+    pub fn user(&self, name: &str) -> Result<&users::TestUser, String> {
+        self.users.get(name).ok_or_else(|| format!("no test user {name:?} in this scenario (a Given step creates them)"))
+    }
+}
+
+/// Run the one scenario `case` names; its cucumber JSON goes to `report`. `Err` carries why it failed.
+/// The caller owns `suite`; the scenario's World borrows it only while it runs.
+pub fn run_scenario(suite: Arc<Suite>, case: &Case, report: &Path) -> Result<(), String> {
+    *SUITE.lock().unwrap_or_else(|e| e.into_inner()) = Arc::downgrade(&suite);
+    if let Some(dir) = report.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+    }
+    let json = std::fs::File::create(report).map_err(|e| format!("{}: cannot create: {e}", report.display()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;
+    let (scenario, line) = (case.scenario.clone(), case.line);
+    let out = writer::Basic::raw(std::io::stdout(), Coloring::Never, 0).summarized().tee::<AiwahWorld, _>(writer::Json::for_tee(json)).normalized();
+    let finished = runtime.block_on(async {
+        AiwahWorld::cucumber()
+            .with_writer(out)
+            .fail_on_skipped()
+            .with_default_cli()
+            .filter_run(case.feature_file.clone(), move |_, _, s| s.name == scenario && s.position.line == line)
+            .await
+    });
+    drop(runtime);
+    drop(suite);
+    use cucumber::writer::Stats as _;
+    if finished.execution_has_failed() || finished.skipped_steps() > 0 {
+        return Err(format!(
+            "{}: failed ({} failed and {} undefined or skipped steps, {} parse errors, {} hook errors) — see the steps above",
+            case.name,
+            finished.failed_steps(),
+            finished.skipped_steps(),
+            finished.parsing_errors(),
+            finished.hook_errors()
+        ));
+    }
+    drop(finished);
+    // The filter must have picked exactly this scenario: the report says what ran.
+    let ran: Vec<serde_json::Value> = std::fs::read_to_string(report).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+    let scenarios = ran.iter().flat_map(|f| f["elements"].as_array().cloned().unwrap_or_default()).filter(|e| e["type"] == "scenario").count();
+    if scenarios != 1 {
+        return Err(format!("{}: expected to run exactly one scenario, ran {scenarios} ({} line {})", case.name, case.feature_file.display(), case.line));
+    }
+    Ok(())
+}
+
+/// Every step of every scenario — skipped ones included — matches exactly one definition.
+pub fn check_definitions(cases: &[Case]) -> Result<(), String> {
+    let steps = AiwahWorld::collection();
+    let mut files: Vec<&Path> = cases.iter().map(|c| c.feature_file.as_path()).collect();
+    files.dedup();
+    let mut problems = Vec::new();
+    for file in files {
+        let feature = gherkin::Feature::parse_path(file, gherkin::GherkinEnv::default()).map_err(|e| format!("{}: {e}", file.display()))?;
+        let feature = cucumber::feature::Ext::expand_examples(feature).map_err(|e| format!("{}: {e}", file.display()))?;
+        let scenarios = feature.scenarios.iter().chain(feature.rules.iter().flat_map(|r| &r.scenarios));
+        // The catalog (aiwah-harness, no cucumber) expands outlines itself: it must name and place
+        // every scenario exactly as cucumber does, or filters would pick nothing.
+        let by_cucumber: Vec<(String, usize)> = scenarios.clone().map(|s| (s.name.clone(), s.position.line)).collect();
+        let by_catalog: Vec<(String, usize)> = cases.iter().filter(|c| c.feature_file == file).map(|c| (c.scenario.clone(), c.line)).collect();
+        if by_cucumber != by_catalog {
+            problems.push(format!("{}: the catalog expands scenarios as {by_catalog:?}, cucumber as {by_cucumber:?}", file.display()));
+        }
+        let backgrounds = feature.background.iter().chain(feature.rules.iter().filter_map(|r| r.background.as_ref()));
+        for step in scenarios.flat_map(|s| &s.steps).chain(backgrounds.flat_map(|b| &b.steps)) {
+            match steps.find(step) {
+                Ok(Some(_)) => {}
+                Ok(None) => problems.push(format!("{}:{}: no step definition matches {:?}", file.display(), step.position.line, step.value)),
+                Err(e) => problems.push(format!("{}:{}: {:?} matches several definitions: {e:?}", file.display(), step.position.line, step.value)),
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+}

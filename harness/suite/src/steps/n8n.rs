@@ -1,0 +1,178 @@
+//! n8n: fixture workflows from `fixtures/n8n/` created and published through n8n's public API,
+//! triggered by their webhooks; what reaches Kong; what the n8n stack's containers hold.
+
+use std::time::Duration;
+
+use cucumber::{given, then, when};
+use serde_json::{Value, json};
+
+use crate::clients::n8n::N8n;
+use crate::steps::AiwahWorld;
+
+#[derive(Debug, Default)]
+pub struct State {
+    workflow: Option<String>,
+    path: String,
+    /// Executions of the workflow that existed before the webhook call.
+    seen: Vec<String>,
+    answer: Option<(u16, Value)>,
+}
+
+/// Where the suite keeps the n8n API key it made (n8n rate-limits logins: one per deployment).
+const API_KEY_FILE: &str = "n8n-api-key";
+
+impl AiwahWorld {
+    async fn n8n(&self) -> Result<N8n, String> {
+        let client = N8n::new(&self.suite.n8n);
+        let file = self.suite.deployment.workdir().join(API_KEY_FILE);
+        if let Ok(key) = std::fs::read_to_string(&file) {
+            return Ok(client.with_api_key(key.trim().to_string()));
+        }
+        let email = self.suite.secret("N8N_OWNER_EMAIL").map_err(|p| p.to_string())?;
+        let password = self.suite.secret("N8N_OWNER_PASSWORD").map_err(|p| p.to_string())?;
+        let session = client.login(&email, &password).await.map_err(|e| e.to_string())?;
+        let label = format!("aiwah-suite-{}", aiwah_harness::secrets::random::from_alphabet(b"abcdefghijklmnopqrstuvwxyz0123456789", 8));
+        let key = client.create_api_key(&session, &label).await.map_err(|e| e.to_string())?;
+        // Scenario processes race here: the last key written wins, every key works.
+        aiwah_harness::secrets::envfile::write_private(&file, &key).map_err(|e| format!("{}: {e}", file.display()))?;
+        Ok(client.with_api_key(key))
+    }
+}
+
+/// The fixture with a webhook path and id of its own: scenarios run side by side, and n8n refuses
+/// to publish a second workflow on a path already taken.
+fn fixture(root: &std::path::Path, name: &str) -> Result<(Value, String), String> {
+    let file = root.join("fixtures/n8n").join(format!("{name}.json"));
+    let mut workflow: Value = serde_json::from_str(&std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let suffix = aiwah_harness::secrets::random::from_alphabet(b"abcdefghijklmnopqrstuvwxyz0123456789", 8);
+    let webhook = workflow["nodes"]
+        .as_array_mut()
+        .and_then(|nodes| nodes.iter_mut().find(|n| n["type"] == "n8n-nodes-base.webhook"))
+        .ok_or_else(|| format!("{}: no webhook node", file.display()))?;
+    let path = format!("{}-{suffix}", webhook["parameters"]["path"].as_str().unwrap_or("aiwah"));
+    webhook["parameters"]["path"] = json!(path);
+    webhook["webhookId"] = json!(format!("{}{}", &webhook["webhookId"].as_str().unwrap_or("00000000-0000-0000-0000-0000")[..28], &suffix[..8]));
+    workflow["name"] = json!(format!("{} {suffix}", workflow["name"].as_str().unwrap_or(name)));
+    Ok((workflow, path))
+}
+
+#[given(expr = "the fixture workflow {string} is imported and published through n8n's API")]
+async fn published(w: &mut AiwahWorld, name: String) -> Result<(), String> {
+    let (workflow, path) = fixture(&w.suite.deployment.root, &name)?;
+    let n8n = w.n8n().await?;
+    let id = n8n.create_workflow(&workflow).await.map_err(|e| e.to_string())?;
+    n8n.activate(&id).await.map_err(|e| e.to_string())?;
+    w.n8n.seen = n8n.executions(&id).await.map_err(|e| e.to_string())?.into_iter().map(|e| e.id).collect();
+    w.n8n.workflow = Some(id);
+    w.n8n.path = path;
+    Ok(())
+}
+
+async fn call(w: &mut AiwahWorld, body: Value) -> Result<(), String> {
+    let n8n = w.n8n().await?;
+    let answer = n8n.wait_webhook(&w.n8n.path, &body, Duration::from_secs(20)).await.map_err(|e| e.to_string())?;
+    println!("webhook answered HTTP {}", answer.0);
+    w.n8n.answer = Some(answer);
+    Ok(())
+}
+
+#[when(regex = r"^its webhook is called with (\{.*\})$")]
+async fn called_with(w: &mut AiwahWorld, body: String) -> Result<(), String> {
+    call(w, serde_json::from_str(&body).map_err(|e| format!("step body {body}: {e}"))?).await
+}
+
+#[when(expr = "its webhook is called with a todo {string} for {string}")]
+async fn called_with_todo(w: &mut AiwahWorld, title: String, owner: String) -> Result<(), String> {
+    let user_id = w.user(&owner)?.id.clone();
+    call(w, json!({ "title": title, "user_id": user_id })).await
+}
+
+#[then(regex = r"^the webhook answers with the echo of (\{.*\})$")]
+async fn echoed(w: &mut AiwahWorld, body: String) -> Result<(), String> {
+    let expected: Value = serde_json::from_str(&body).map_err(|e| format!("step body {body}: {e}"))?;
+    let (status, answer) = w.n8n.answer.clone().ok_or("the webhook was not called")?;
+    if status == 200 && answer["echo"] == expected && answer["workflow"] == "echo" { Ok(()) } else { Err(format!("HTTP {status}: {answer}")) }
+}
+
+#[then("n8n records a successful execution of it")]
+async fn execution_ok(w: &mut AiwahWorld) -> Result<(), String> {
+    let id = w.n8n.workflow.clone().ok_or("no workflow")?;
+    let execution = w.n8n().await?.wait_execution(&id, &w.n8n.seen, Duration::from_secs(30)).await.map_err(|e| e.to_string())?;
+    if execution.status == "success" { Ok(()) } else { Err(format!("execution {} ended {}", execution.id, execution.status)) }
+}
+
+#[then("the webhook answers with the row it wrote")]
+async fn answered_row(w: &mut AiwahWorld) -> Result<(), String> {
+    let (status, answer) = w.n8n.answer.clone().ok_or("the webhook was not called")?;
+    let row = if answer.is_array() { answer[0].clone() } else { answer.clone() };
+    if status == 200 && row["id"].is_number() && row["title"].is_string() { Ok(()) } else { Err(format!("HTTP {status}: {answer}")) }
+}
+
+#[then(expr = "the todo {string} of {string} is visible through REST with the service role")]
+async fn visible_rest(w: &mut AiwahWorld, title: String, owner: String) -> Result<(), String> {
+    let user_id = w.user(&owner)?.id.clone();
+    let query = format!("select=title&user_id=eq.{user_id}&title=eq.{}", crate::clients::rest::encode(&title));
+    let rows = w.rest()?.select("todos", &query, Some(&w.service_key()?)).await.map_err(|e| e.to_string())?;
+    if rows.len() == 1 { Ok(()) } else { Err(format!("{} rows for {title:?} of {owner}", rows.len())) }
+}
+
+/// How the gateway placeholder logs a credential: length and 32-bit byte sum (never the value).
+fn fingerprint(value: &str) -> String {
+    format!("len{}-sum{}", value.len(), value.bytes().fold(0u32, |sum, b| sum.wrapping_add(u32::from(b))))
+}
+
+#[then("the gateway saw POST /rest/v1/todos carrying the service key as apikey and as bearer token")]
+async fn gateway_saw(w: &mut AiwahWorld) -> Result<(), String> {
+    let key = fingerprint(&w.service_key()?);
+    let expected = format!("request: POST /rest/v1/todos apikey={key} bearer={key}");
+    let suite = w.suite.clone();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let logs = tokio::task::block_in_place(|| suite.deployment.logs("supabase", "kong", 400)).map_err(|p| p.to_string())?;
+        let requests: Vec<&str> = logs.lines().filter(|l| l.starts_with("request: POST /rest/v1/todos")).collect();
+        if requests.contains(&expected.as_str()) {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(format!("no request to /rest/v1/todos with the service key reached the gateway; it saw: {requests:?} (expected fingerprints {key})"));
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[then("no container of the n8n stack has the Supabase database password or a Supabase database address in its environment")]
+async fn no_db_credential(w: &mut AiwahWorld) -> Result<(), String> {
+    let password = w.suite.secret("POSTGRES_PASSWORD").map_err(|p| p.to_string())?;
+    let supabase = w.suite.deployment.models.iter().find(|m| m.stack == "supabase").ok_or("no supabase stack")?;
+    // Every name the Supabase database answers to, and its pooler.
+    let mut addresses: Vec<String> = ["db", "supavisor"].iter().map(|s| s.to_string()).collect();
+    for name in ["db", "supavisor"] {
+        if let Some(svc) = supabase.config.services.get(name) {
+            addresses.extend(svc.networks.values().flatten().flat_map(|a| a.aliases.clone()));
+        }
+    }
+    let n8n = w.suite.deployment.models.iter().find(|m| m.stack == "n8n").ok_or("no n8n stack")?;
+    let mut findings = Vec::new();
+    let mut checked = 0;
+    for service in n8n.config.services.keys() {
+        let container = w.suite.deployment.container("n8n", service).map_err(|p| p.to_string())?;
+        let env = aiwah_harness::engine::docker::docker(&["inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", &container])
+            .map_err(|p| p.to_string())?;
+        for line in env.lines() {
+            checked += 1;
+            let (key, value) = line.split_once('=').unwrap_or((line, ""));
+            if value.contains(&password) {
+                findings.push(format!("n8n/{service}: {key} holds the Supabase database password"));
+            }
+            if addresses.iter().any(|a| value == a || value.contains(&format!("//{a}:")) || value.contains(&format!("@{a}:"))) {
+                findings.push(format!("n8n/{service}: {key} points at a Supabase database address"));
+            }
+        }
+    }
+    println!("checked {checked} environment variables of the n8n stack");
+    if checked == 0 {
+        return Err("no environment variables read: the check saw nothing".into());
+    }
+    if findings.is_empty() { Ok(()) } else { Err(findings.join("\n")) }
+}

@@ -1,0 +1,177 @@
+//! The UI stack: health route, the sign-in form in headless Chromium (screenshot kept on failure),
+//! the built bundle scanned for the service key, and — with the official images — a todo inserted
+//! through REST appearing on the page without a reload.
+
+use std::time::Duration;
+
+use cucumber::{given, then, when};
+use serde_json::json;
+
+use crate::clients::browser::Browser;
+use crate::clients::bundle;
+use crate::steps::AiwahWorld;
+
+#[derive(Default)]
+pub struct State {
+    health: Option<(u16, String)>,
+    browser: Option<Browser>,
+    leaks: Option<Vec<bundle::Leak>>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ui::State {{ health: {:?}, browser: {} }}", self.health, self.browser.is_some())
+    }
+}
+
+// The browser's WebDriver client is blocking: it must not be dropped on a runtime thread.
+impl Drop for State {
+    fn drop(&mut self) {
+        if let Some(browser) = self.browser.take() {
+            blocking(|| drop(browser));
+        }
+    }
+}
+
+/// Run blocking browser/engine work without stalling the runtime's other tasks.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+impl AiwahWorld {
+    fn browser(&mut self) -> Result<&Browser, String> {
+        if self.ui.browser.is_none() {
+            self.ui.browser = Some(blocking(Browser::start).map_err(|p| p.to_string())?);
+        }
+        Ok(self.ui.browser.as_ref().expect("started above"))
+    }
+
+    /// Keep what the browser saw, for the failure report.
+    fn screenshot(&self, name: &str) -> String {
+        let Some(browser) = &self.ui.browser else { return "no browser".into() };
+        let file = self.suite.deployment.root.join("target/ui-screenshots").join(format!("{name}.png"));
+        match blocking(|| browser.save_screenshot(&file)) {
+            Ok(()) => format!("screenshot: {}", file.display()),
+            Err(p) => format!("no screenshot: {p}"),
+        }
+    }
+}
+
+#[when("the UI's health route is called")]
+async fn health(w: &mut AiwahWorld) -> Result<(), String> {
+    let url = format!("{}/api/health", w.suite.ui);
+    let response = reqwest::Client::new().get(&url).send().await.map_err(|e| format!("GET {url}: {e}"))?;
+    let status = response.status().as_u16();
+    w.ui.health = Some((status, response.text().await.unwrap_or_default()));
+    Ok(())
+}
+
+#[then("it answers HTTP 200 with status ok")]
+async fn health_ok(w: &mut AiwahWorld) -> Result<(), String> {
+    let (status, body) = w.ui.health.clone().ok_or("the health route was not called")?;
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    if status == 200 && json["status"] == "ok" { Ok(()) } else { Err(format!("HTTP {status}: {body}")) }
+}
+
+#[when("Chromium opens the UI's sign-in page")]
+async fn open_login(w: &mut AiwahWorld) -> Result<(), String> {
+    let url = format!("{}/login", w.suite.ui);
+    let browser = w.browser()?;
+    blocking(|| browser.goto(&url)).map_err(|p| p.to_string())
+}
+
+#[then("the sign-in form is shown and ready for input")]
+async fn form_ready(w: &mut AiwahWorld) -> Result<(), String> {
+    let browser = w.browser()?;
+    let rendered = blocking(|| -> aiwah_harness::Result<()> {
+        // data-ready is set once React has hydrated the form: the bundle loaded and ran.
+        let form = browser.wait_for("[data-testid=login-form][data-ready=true]", Duration::from_secs(30))?;
+        if !form.is_displayed()? {
+            return Err(aiwah_harness::Problem::new("ui/login", "the form is not displayed"));
+        }
+        for field in ["email", "password", "sign-in"] {
+            browser.wait_for(&format!("[data-testid={field}]"), Duration::from_secs(5))?;
+        }
+        Ok(())
+    });
+    rendered.map_err(|p| format!("sign-in form did not render: {p} ({})", w.screenshot("login")))
+}
+
+#[when("the UI image's built files are scanned")]
+async fn scan(w: &mut AiwahWorld) -> Result<(), String> {
+    let suite = w.suite.clone();
+    let image = suite
+        .deployment
+        .models
+        .iter()
+        .find(|m| m.stack == "ui")
+        .and_then(|m| m.config.services.get("ui")?.image.clone())
+        .ok_or("the deployment runs no ui/ui image")?;
+    let service_key = w.service_key()?;
+    let dir = std::env::temp_dir().join(format!("aiwah-bundle-{}-{}", suite.deployment.id(), std::process::id()));
+    let leaks = blocking(|| {
+        let _ = std::fs::remove_dir_all(&dir);
+        bundle::extract(&image, "/app/.next/static", &dir)?;
+        let files = std::fs::read_dir(dir.join("chunks")).map(|d| d.count()).unwrap_or(0);
+        println!("scanned {image}:/app/.next/static ({files} chunk files)");
+        let leaks = bundle::scan_dir(&dir, &service_key);
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok::<_, aiwah_harness::Problem>(leaks)
+    })
+    .map_err(|p| p.to_string())?;
+    w.ui.leaks = Some(leaks);
+    Ok(())
+}
+
+#[then("they contain neither the service key, nor its payload, nor any service_role token")]
+async fn no_leaks(w: &mut AiwahWorld) -> Result<(), String> {
+    match w.ui.leaks.as_deref() {
+        Some([]) => Ok(()),
+        Some(leaks) => Err(format!("the browser bundle leaks: {leaks:?}")),
+        None => Err("nothing was scanned".into()),
+    }
+}
+
+#[given(expr = "{string} is signed in to the UI in Chromium")]
+async fn signed_in_ui(w: &mut AiwahWorld, name: String) -> Result<(), String> {
+    let user = w.user(&name)?.clone();
+    let url = format!("{}/login", w.suite.ui);
+    let browser = w.browser()?;
+    let signed_in = blocking(|| -> aiwah_harness::Result<()> {
+        browser.goto(&url)?;
+        browser.wait_for("[data-testid=login-form][data-ready=true]", Duration::from_secs(30))?;
+        browser.wait_for("[data-testid=email]", Duration::from_secs(5))?.type_text(&user.email)?;
+        browser.wait_for("[data-testid=password]", Duration::from_secs(5))?.type_text(&user.password)?;
+        browser.wait_for("[data-testid=sign-in]", Duration::from_secs(5))?.click()?;
+        browser.wait_for("[data-testid=todos][data-live=true]", Duration::from_secs(30)).map(|_| ())
+    });
+    signed_in.map_err(|p| format!("signing in to the UI: {p} ({})", w.screenshot("sign-in")))
+}
+
+#[when(expr = "a todo {string} is inserted for {string} through REST")]
+async fn insert_rest(w: &mut AiwahWorld, title: String, name: String) -> Result<(), String> {
+    let token = w.token_for(&name)?;
+    w.rest()?.insert("todos", &json!({ "title": title }), Some(&token)).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+#[then(expr = "the todos page shows {string} without a reload")]
+async fn shows_live(w: &mut AiwahWorld, title: String) -> Result<(), String> {
+    let browser = w.browser()?;
+    let shown = blocking(|| -> aiwah_harness::Result<bool> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        while std::time::Instant::now() < deadline {
+            for item in browser.find_all("[data-testid=todo-item]")? {
+                if item.text()?.contains(&title) {
+                    return Ok(true);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Ok(false)
+    });
+    match shown {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(format!("{title:?} did not appear within 15 s ({})", w.screenshot("live-todo"))),
+        Err(p) => Err(format!("{p} ({})", w.screenshot("live-todo"))),
+    }
+}
