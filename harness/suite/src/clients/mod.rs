@@ -4,6 +4,7 @@ pub mod auth;
 pub mod browser;
 pub mod bundle;
 pub mod db;
+pub mod gateway;
 pub mod http;
 pub mod n8n;
 pub mod realtime;

@@ -1,5 +1,5 @@
 //! Typed async client for PostgREST behind the gateway at `/rest/v1`: select, insert, update,
-//! delete and exact counts on a table, plus a raw request for probing any gateway path.
+//! delete and exact counts on a table. Raw requests to other gateway paths: [`super::gateway`].
 //!
 //! Every call carries `apikey`; `bearer: Some(jwt)` adds `Authorization: Bearer <jwt>`, which is
 //! what PostgREST switches role on. With `bearer: None` only `apikey` is sent and the gateway picks
@@ -65,24 +65,6 @@ impl Rest {
         }
         let range = headers.get("content-range").and_then(|v| v.to_str().ok()).unwrap_or("");
         parse_total(range).ok_or_else(|| ApiError::transport(label, format!("no total in Content-Range {range:?}")))
-    }
-
-    /// Any path under the gateway (`/pg/tables`, `/realtime/v1/api/tenants`, …) with exactly the
-    /// credentials given (`apikey: None` sends none, ignoring this client's key). Returns status
-    /// and body; a non-2xx answer is not an error here.
-    pub async fn request(&self, method: Method, path: &str, bearer: Option<&str>, apikey: Option<&str>) -> ApiResult<(u16, String)> {
-        let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
-        // The query string is left out of the label in case a probe passes a key in it.
-        let label = format!("{method} {}", path.split('?').next().unwrap_or(""));
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(key) = apikey {
-            req = req.header("apikey", key);
-        }
-        if let Some(token) = bearer {
-            req = req.bearer_auth(token);
-        }
-        let (status, _, body) = exchange(&label, req).await?;
-        Ok((status, body))
     }
 
     async fn rows(&self, method: Method, table: &str, query: &str, body: Option<&Value>, bearer: Option<&str>) -> ApiResult<Vec<Value>> {

@@ -1,9 +1,12 @@
 //! GoTrue through Kong: sign-up, password and refresh grants, /user, logout, admin with the
 //! service key — and what is refused.
 
+use std::fmt;
+use std::str::FromStr;
+
 use cucumber::{then, when};
 
-use crate::clients::auth::{Session, SignUp};
+use crate::clients::auth::{Auth, Session, SignUp, User};
 use crate::clients::http::ApiError;
 use crate::steps::AiwahWorld;
 use crate::steps::users::{password, unique_email};
@@ -12,16 +15,148 @@ use crate::steps::users::{password, unique_email};
 pub struct State {
     email: String,
     session: Option<Session>,
-    /// The refresh token before the step that should have rotated or revoked it.
-    old_refresh: Option<String>,
-    refused: Option<ApiError>,
+    /// GoTrue's answer to the last call a `Then` judges.
+    last: Option<Result<Answered, ApiError>>,
+    /// The refresh tokens of the scenario's signed-up user's session.
+    chain: Option<RefreshChain>,
     /// A user the service role made: (id, email, password).
     admin_made: Option<(String, String, String)>,
-    user_answer: Option<crate::clients::auth::User>,
+    user_answer: Option<User>,
+}
+
+/// What GoTrue answered instead of a refusal, for the report when a refusal was expected.
+#[derive(Debug, Clone)]
+pub enum Answered {
+    Session(Session),
+    User(User),
+    Users(usize),
+}
+
+/// Which refresh token of a session's chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// The one the session started with.
+    First,
+    /// The one the last successful rotation returned (the first, before any).
+    Newest,
+}
+
+impl FromStr for Which {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Which, String> {
+        match s {
+            "first" => Ok(Which::First),
+            "newest" => Ok(Which::Newest),
+            other => Err(format!("no refresh token is called {other:?} (first, newest)")),
+        }
+    }
+}
+
+/// The refresh tokens one session went through, oldest first, and the access tokens that came
+/// with them. GoTrue's rules (supabase/auth v2.196.0 `internal/tokens/service.go`, refresh tokens
+/// of algorithm version 0, the default): a refresh revokes the token and issues its child; the
+/// revoked parent of the active token is answered with the active token; any other revoked token
+/// outside `GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL` is refused with 400
+/// `refresh_token_already_used` and every token of its session is revoked.
+#[derive(Clone, Default)]
+pub struct RefreshChain {
+    refresh: Vec<String>,
+    access: Vec<String>,
+}
+
+// Hand-written so a failing scenario never prints tokens.
+impl fmt::Debug for RefreshChain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RefreshChain({} refresh tokens)", self.refresh.len())
+    }
+}
+
+impl RefreshChain {
+    pub fn new(session: &Session) -> RefreshChain {
+        RefreshChain { refresh: vec![session.refresh_token.clone()], access: vec![session.access_token.clone()] }
+    }
+
+    pub fn token(&self, which: Which) -> &str {
+        match which {
+            Which::First => self.refresh.first(),
+            Which::Newest => self.refresh.last(),
+        }
+        .map(String::as_str)
+        .unwrap_or("")
+    }
+
+    /// Refreshes with the newest token; GoTrue's new tokens become the newest.
+    pub async fn rotate(&mut self, auth: &Auth) -> Result<(), String> {
+        let session = auth.refresh(self.token(Which::Newest)).await.map_err(|e| e.to_string())?;
+        self.refresh.push(session.refresh_token);
+        self.access.push(session.access_token);
+        Ok(())
+    }
+
+    /// Refreshes with `which` token and returns GoTrue's answer, whatever it is; the chain is left
+    /// as it was (the answer is judged, not followed).
+    pub async fn refresh_with(&self, auth: &Auth, which: Which) -> Result<Session, ApiError> {
+        auth.refresh(self.token(which)).await
+    }
+
+    /// The last rotation gave a new access token and a refresh token unlike every earlier one.
+    pub fn check_rotated(&self) -> Result<(), String> {
+        let n = self.refresh.len();
+        if n < 2 {
+            return Err("the session was never refreshed".into());
+        }
+        let (new, earlier) = (&self.refresh[n - 1], &self.refresh[..n - 1]);
+        if earlier.contains(new) {
+            Err("the refresh returned a refresh token the session already had: it did not rotate".into())
+        } else if self.access[n - 1].is_empty() || self.access[..n - 1].contains(&self.access[n - 1]) {
+            Err("the refresh returned no new access token".into())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// `answer` is a session carrying the chain's newest refresh token (GoTrue's answer to the
+    /// parent of the active token).
+    pub fn check_answered_with_newest(&self, answer: &Result<Session, ApiError>) -> Result<(), String> {
+        match answer {
+            Ok(s) if s.refresh_token == self.token(Which::Newest) && !s.access_token.is_empty() => Ok(()),
+            Ok(s) => match self.refresh.iter().position(|t| *t == s.refresh_token) {
+                Some(i) => Err(format!("GoTrue answered with refresh token #{} of {}, not the newest", i + 1, self.refresh.len())),
+                None => Err("GoTrue answered with a refresh token the session never had: it rotated the reused token".into()),
+            },
+            Err(e) => Err(format!("GoTrue refused it: {e}; expected its answer to carry the newest refresh token")),
+        }
+    }
+}
+
+/// `last` is GoTrue refusing with `status` and `code` (its `error_code`).
+pub fn check_refused(last: Option<&Result<Answered, ApiError>>, status: u16, code: &str) -> Result<(), String> {
+    match last {
+        None => Err("nothing was asked of GoTrue".into()),
+        Some(Ok(answered)) => Err(format!("GoTrue answered {}; expected HTTP {status} {code}", describe(answered))),
+        Some(Err(e)) if e.status == status && e.code.as_deref() == Some(code) => Ok(()),
+        Some(Err(e)) => Err(format!("refused with {e}; expected HTTP {status} {code}")),
+    }
+}
+
+fn describe(answered: &Answered) -> String {
+    match answered {
+        Answered::Session(s) => format!("with a session for user {}", s.user.id),
+        Answered::User(u) => format!("with the user {}", u.id),
+        Answered::Users(n) => format!("with a list of {n} users"),
+    }
 }
 
 fn session_of<'a>(w: &'a AiwahWorld, name: &str) -> Result<&'a Session, String> {
     w.user(name)?.session.as_ref().ok_or_else(|| format!("{name} has no session (sign her up through the API)"))
+}
+
+/// The chain of `name`'s session, started from her sign-up session on first use.
+fn chain_of<'a>(w: &'a mut AiwahWorld, name: &str) -> Result<&'a mut RefreshChain, String> {
+    if w.auth.chain.is_none() {
+        w.auth.chain = Some(RefreshChain::new(session_of(w, name)?));
+    }
+    Ok(w.auth.chain.as_mut().expect("set above"))
 }
 
 #[when("a new user signs up with an email and a password")]
@@ -72,61 +207,43 @@ async fn token_names_her(w: &mut AiwahWorld) -> Result<(), String> {
 #[when(expr = "{string} signs in with a wrong password")]
 async fn sign_in_wrong(w: &mut AiwahWorld, name: String) -> Result<(), String> {
     let email = w.user(&name)?.email.clone();
-    match w.auth_client()?.sign_in_with_password(&email, "Wrong-password-1").await {
-        Ok(_) => Err("a wrong password was accepted".into()),
-        Err(e) => {
-            w.auth.refused = Some(e);
-            Ok(())
-        }
-    }
+    w.auth.last = Some(w.auth_client()?.sign_in_with_password(&email, "Wrong-password-1").await.map(Answered::Session));
+    Ok(())
 }
 
 #[then(expr = "GoTrue refuses it with HTTP {int} and code {word}")]
 async fn gotrue_refused(w: &mut AiwahWorld, status: u16, code: String) -> Result<(), String> {
-    let e = w.auth.refused.as_ref().ok_or("nothing was refused")?;
-    if e.status == status && e.code.as_deref() == Some(code.as_str()) { Ok(()) } else { Err(format!("refused with {e}, expected HTTP {status} {code}")) }
-}
-
-#[then(expr = "GoTrue refuses it with HTTP {int} or {int}")]
-async fn gotrue_refused_either(w: &mut AiwahWorld, a: u16, b: u16) -> Result<(), String> {
-    let e = w.auth.refused.as_ref().ok_or("nothing was refused")?;
-    if e.status == a || e.status == b { Ok(()) } else { Err(format!("refused with {e}, expected HTTP {a} or {b}")) }
+    check_refused(w.auth.last.as_ref(), status, &code)
 }
 
 #[when(expr = "{string} refreshes her session")]
 async fn refresh(w: &mut AiwahWorld, name: String) -> Result<(), String> {
-    let old = session_of(w, &name)?.refresh_token.clone();
-    w.auth.session = Some(w.auth_client()?.refresh(&old).await.map_err(|e| e.to_string())?);
-    w.auth.old_refresh = Some(old);
+    let auth = w.auth_client()?;
+    chain_of(w, &name)?.rotate(&auth).await
+}
+
+#[when(expr = "{string} refreshes with her {word} refresh token")]
+async fn refresh_with(w: &mut AiwahWorld, name: String, which: String) -> Result<(), String> {
+    let (which, auth): (Which, Auth) = (which.parse()?, w.auth_client()?);
+    let answer = chain_of(w, &name)?.refresh_with(&auth, which).await;
+    w.auth.last = Some(answer.map(Answered::Session));
     Ok(())
 }
 
 #[then("she gets a new access token and a different refresh token")]
 async fn rotated(w: &mut AiwahWorld) -> Result<(), String> {
-    let s = w.auth.session.as_ref().ok_or("no session")?;
-    if Some(&s.refresh_token) != w.auth.old_refresh.as_ref() && !s.access_token.is_empty() { Ok(()) } else { Err("the refresh token did not rotate".into()) }
+    w.auth.chain.as_ref().ok_or("no session was refreshed")?.check_rotated()
 }
 
-#[then(expr = "the old refresh token cannot be used again")]
-async fn old_refused(w: &mut AiwahWorld) -> Result<(), String> {
-    let old = w.auth.old_refresh.clone().ok_or("no old refresh token")?;
-    refresh_refused(w, &old).await
-}
-
-#[then(expr = "her refresh token cannot be used again")]
-async fn her_refresh_refused(w: &mut AiwahWorld) -> Result<(), String> {
-    let old = w.auth.old_refresh.clone().ok_or("no refresh token kept")?;
-    refresh_refused(w, &old).await
-}
-
-async fn refresh_refused(w: &AiwahWorld, token: &str) -> Result<(), String> {
-    // The reuse interval lets a just-rotated token refresh once more within seconds; past it the
-    // token is refused. Logout revokes at once.
-    match w.auth_client()?.refresh(token).await {
-        Ok(_) => Err("the refresh token still works".into()),
-        Err(e) if e.status == 400 || e.status == 401 => Ok(()),
-        Err(e) => Err(format!("unexpected refusal: {e}")),
-    }
+#[then("GoTrue answers with her newest refresh token")]
+async fn answered_with_newest(w: &mut AiwahWorld) -> Result<(), String> {
+    let chain = w.auth.chain.as_ref().ok_or("no session was refreshed")?;
+    let answer = match w.auth.last.clone().ok_or("nothing was asked of GoTrue")? {
+        Ok(Answered::Session(s)) => Ok(s),
+        Ok(other) => return Err(format!("GoTrue answered {}, not a session", describe(&other))),
+        Err(e) => Err(e),
+    };
+    chain.check_answered_with_newest(&answer)
 }
 
 #[when(expr = "{string} asks who she is")]
@@ -147,9 +264,15 @@ async fn answered_user(w: &mut AiwahWorld) -> Result<(), String> {
 
 #[when(expr = "{string} signs out")]
 async fn sign_out(w: &mut AiwahWorld, name: String) -> Result<(), String> {
-    let s = session_of(w, &name)?.clone();
-    w.auth_client()?.logout(&s.access_token).await.map_err(|e| e.to_string())?;
-    w.auth.old_refresh = Some(s.refresh_token);
+    let access = session_of(w, &name)?.access_token.clone();
+    chain_of(w, &name)?;
+    w.auth_client()?.logout(&access).await.map_err(|e| e.to_string())
+}
+
+#[when(expr = "{string} asks who she is with her old access token")]
+async fn who_am_i_after(w: &mut AiwahWorld, name: String) -> Result<(), String> {
+    let access = session_of(w, &name)?.access_token.clone();
+    w.auth.last = Some(w.auth_client()?.user(&access).await.map(Answered::User));
     Ok(())
 }
 
@@ -183,14 +306,9 @@ async fn made_refused(w: &mut AiwahWorld) -> Result<(), String> {
     }
 }
 
-#[when("the anon key alone asks for the list of users")]
+#[when("the anon key, as apikey and bearer, asks GoTrue for the list of users")]
 async fn anon_admin(w: &mut AiwahWorld) -> Result<(), String> {
     let anon = w.suite.secret("ANON_KEY").map_err(|p| p.to_string())?;
-    match w.auth_client()?.admin_list_users(&anon).await {
-        Ok(users) => Err(format!("the anon key listed {} users", users.len())),
-        Err(e) => {
-            w.auth.refused = Some(e);
-            Ok(())
-        }
-    }
+    w.auth.last = Some(w.auth_client()?.admin_list_users(&anon).await.map(|users| Answered::Users(users.len())));
+    Ok(())
 }

@@ -13,6 +13,7 @@ use aiwah_harness::suite::catalog::Case;
 use aiwah_harness::suite::shared::Suite;
 
 pub mod auth;
+pub mod gateway;
 pub mod isolation;
 pub mod n8n;
 pub mod realtime;
@@ -42,6 +43,7 @@ pub struct AiwahWorld {
     pub realtime: realtime::State,
     pub n8n: n8n::State,
     pub security: security::State,
+    pub gateway: gateway::State,
     pub ui: ui::State,
 }
 
@@ -63,6 +65,7 @@ impl AiwahWorld {
             realtime: Default::default(),
             n8n: Default::default(),
             security: Default::default(),
+            gateway: Default::default(),
             ui: Default::default(),
         })
     }

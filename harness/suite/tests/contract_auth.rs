@@ -1,12 +1,18 @@
-//! Contract tests for the GoTrue and PostgREST clients against wiremock stand-ins of the gateway,
-//! answering with the bodies upstream sends (supabase/auth `AccessTokenResponse`, `models.User`,
-//! `HTTPError`/`OAuthError`; PostgREST's `{"code","message","details","hint"}` and
-//! `Content-Range`). Every mock requires the `apikey` header, so a call that drops it gets
-//! wiremock's 404 and the test fails.
+//! Contract tests for the GoTrue client and the auth steps' logic.
+//!
+//! Request and body shapes: wiremock stand-ins of the gateway answering with the bodies upstream
+//! sends (supabase/auth v2.196.0 `AccessTokenResponse`, `models.User`, `apierrors.HTTPError`
+//! `{"code","error_code","msg"}`, `OAuthError`). Every mock requires the `apikey` header, so a call
+//! that drops it gets wiremock's 404 and the test fails.
+//!
+//! Behaviour: `support/gotrue_fake.rs`, a stateful GoTrue with upstream's refresh-token, logout
+//! and admin rules, drives the steps' own [`RefreshChain`] and checks.
+
+#[path = "support/gotrue_fake.rs"]
+mod gotrue;
 
 use aiwah_suite::clients::auth::{Auth, SignUp};
-use aiwah_suite::clients::rest::{Rest, encode};
-use reqwest::Method;
+use aiwah_suite::steps::auth::{Answered, RefreshChain, Which, check_refused};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -17,10 +23,6 @@ const USER_ID: &str = "0f3c2a4e-8d1b-4c7e-9a55-2b6f0e9d1c11";
 
 fn no_authorization(req: &Request) -> bool {
     !req.headers.contains_key("authorization")
-}
-
-fn no_apikey(req: &Request) -> bool {
-    !req.headers.contains_key("apikey")
 }
 
 fn user(id: &str, email: &str, confirmed: bool) -> Value {
@@ -259,175 +261,82 @@ async fn a_call_without_the_expected_apikey_does_not_match() {
     assert_eq!(err.status, 404, "wiremock's no-match answer");
 }
 
-#[tokio::test]
-async fn select_with_bearer_returns_rows() {
-    let gw = MockServer::start().await;
-    let rows = json!([{ "id": 1, "user_id": USER_ID, "body": "hello" }, { "id": 2, "user_id": USER_ID, "body": "again" }]);
-    Mock::given(method("GET"))
-        .and(path("/rest/v1/notes"))
-        .and(query_param("select", "id,body"))
-        .and(query_param("user_id", format!("eq.{USER_ID}")))
-        .and(header("apikey", ANON))
-        .and(header("authorization", "Bearer user-jwt"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(rows.clone()))
-        .expect(1)
-        .mount(&gw)
-        .await;
-    let got = Rest::new(&gw.uri(), ANON).select("notes", &format!("select=id,body&user_id=eq.{}", encode(USER_ID)), Some("user-jwt")).await.unwrap();
-    assert_eq!(Value::Array(got), rows);
+const ADA: (&str, &str) = ("ada@example.test", "pw-Secret-1");
+
+async fn signed_in(reuse_interval: std::time::Duration) -> (MockServer, Auth, RefreshChain, String) {
+    let (gw, _) = gotrue::GoTrue::start(reuse_interval, &[ADA]).await;
+    let auth = Auth::new(&gw.uri(), gotrue::ANON);
+    let session = auth.sign_in_with_password(ADA.0, ADA.1).await.unwrap();
+    (gw, auth, RefreshChain::new(&session), session.access_token)
 }
 
 #[tokio::test]
-async fn select_without_bearer_sends_only_the_apikey() {
-    let gw = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/rest/v1/notes"))
-        .and(header("apikey", ANON))
-        .and(no_authorization)
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .expect(1)
-        .mount(&gw)
-        .await;
-    assert!(Rest::new(&gw.uri(), ANON).select("notes", "select=*", None).await.unwrap().is_empty());
+async fn refresh_reuse_follows_gotrue_at_the_pinned_interval() {
+    let (_gw, auth, mut chain, _) = signed_in(gotrue::pinned_reuse_interval()).await;
+    chain.rotate(&auth).await.unwrap();
+    chain.check_rotated().unwrap();
+    // The parent of the active token: answered 200 with the active token, nothing new issued.
+    let again = chain.refresh_with(&auth, Which::First).await;
+    chain.check_answered_with_newest(&again).unwrap();
+    chain.rotate(&auth).await.unwrap();
+    chain.check_rotated().unwrap();
+    // Two rotations old: reuse. Refused, and the newest token is revoked with it.
+    let reused = chain.refresh_with(&auth, Which::First).await;
+    assert_eq!(reused.as_ref().unwrap_err().message, "Invalid Refresh Token: Already Used");
+    check_refused(Some(&reused.map(Answered::Session)), 400, "refresh_token_already_used").unwrap();
+    let newest = chain.refresh_with(&auth, Which::Newest).await.map(Answered::Session);
+    check_refused(Some(&newest), 400, "refresh_token_already_used").unwrap();
 }
 
 #[tokio::test]
-async fn insert_asks_for_representation() {
-    let gw = MockServer::start().await;
-    let row = json!({ "user_id": USER_ID, "body": "hello" });
-    Mock::given(method("POST"))
-        .and(path("/rest/v1/notes"))
-        .and(header("apikey", ANON))
-        .and(header("authorization", "Bearer user-jwt"))
-        .and(header("prefer", "return=representation"))
-        .and(body_json(row.clone()))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!([{ "id": 7, "user_id": USER_ID, "body": "hello" }])))
-        .expect(1)
-        .mount(&gw)
-        .await;
-    let got = Rest::new(&gw.uri(), ANON).insert("notes", &row, Some("user-jwt")).await.unwrap();
-    assert_eq!(got.len(), 1);
-    assert_eq!(got[0]["id"], 7);
+async fn the_reuse_checks_fail_when_gotrue_allows_reuse() {
+    // Inside a reuse interval GoTrue swaps a two-rotations-old token like a live one: the checks
+    // that expect a refusal (or the active token) must say so, not pass.
+    let (_gw, auth, mut chain, _) = signed_in(std::time::Duration::from_secs(600)).await;
+    chain.rotate(&auth).await.unwrap();
+    chain.rotate(&auth).await.unwrap();
+    let reused = chain.refresh_with(&auth, Which::First).await;
+    let err = chain.check_answered_with_newest(&reused).unwrap_err();
+    assert!(err.contains("never had"), "{err}");
+    let err = check_refused(Some(&reused.map(Answered::Session)), 400, "refresh_token_already_used").unwrap_err();
+    assert!(err.starts_with("GoTrue answered with a session"), "{err}");
 }
 
 #[tokio::test]
-async fn rls_refusal_maps_42501() {
+async fn a_rotation_that_returns_the_same_token_is_not_a_rotation() {
     let gw = MockServer::start().await;
     Mock::given(method("POST"))
-        .and(path("/rest/v1/notes"))
+        .and(path("/auth/v1/token"))
+        .and(query_param("grant_type", "refresh_token"))
         .and(header("apikey", ANON))
-        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
-            "code": "42501", "details": null, "hint": null,
-            "message": "new row violates row-level security policy for table \"notes\"" })))
-        .expect(1)
+        .respond_with(ResponseTemplate::new(200).set_body_json(session("at-2", "rt-1")))
         .mount(&gw)
         .await;
-    let err = Rest::new(&gw.uri(), ANON).insert("notes", &json!({ "user_id": "someone-else" }), Some("user-jwt")).await.unwrap_err();
-    assert_eq!((err.status, err.code.as_deref()), (403, Some("42501")));
-    assert_eq!(err.message, "new row violates row-level security policy for table \"notes\"");
-    assert_eq!(err.request, "POST /rest/v1/notes");
+    let auth = Auth::new(&gw.uri(), ANON);
+    let first: aiwah_suite::clients::auth::Session = serde_json::from_value(session("at-1", "rt-1")).unwrap();
+    let mut chain = RefreshChain::new(&first);
+    chain.rotate(&auth).await.unwrap();
+    assert!(chain.check_rotated().unwrap_err().contains("did not rotate"));
 }
 
 #[tokio::test]
-async fn bad_jwt_maps_pgrst301() {
-    let gw = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/rest/v1/notes"))
-        .and(header("apikey", ANON))
-        .and(header("authorization", "Bearer not-a-jwt"))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_json(json!({ "code": "PGRST301", "details": null, "hint": null, "message": "Expected 3 parts in JWT; got 1" })),
-        )
-        .expect(1)
-        .mount(&gw)
-        .await;
-    let err = Rest::new(&gw.uri(), ANON).select("notes", "select=*", Some("not-a-jwt")).await.unwrap_err();
-    assert_eq!((err.status, err.code.as_deref()), (401, Some("PGRST301")));
-    assert_eq!(err.message, "Expected 3 parts in JWT; got 1");
-    assert!(!format!("{err}").contains("not-a-jwt"));
+async fn signing_out_ends_the_session_and_its_refresh_tokens() {
+    let (_gw, auth, chain, access) = signed_in(gotrue::pinned_reuse_interval()).await;
+    // Positive control: before logout both work.
+    assert_eq!(auth.user(&access).await.unwrap().email.as_deref(), Some(ADA.0));
+    auth.logout(&access).await.unwrap();
+    let refreshed = chain.refresh_with(&auth, Which::Newest).await.map(Answered::Session);
+    check_refused(Some(&refreshed), 400, "refresh_token_not_found").unwrap();
+    let who = auth.user(&access).await.map(Answered::User);
+    check_refused(Some(&who), 403, "session_not_found").unwrap();
 }
 
 #[tokio::test]
-async fn update_and_delete_return_the_affected_rows() {
-    let gw = MockServer::start().await;
-    Mock::given(method("PATCH"))
-        .and(path("/rest/v1/notes"))
-        .and(query_param("id", "eq.7"))
-        .and(header("apikey", ANON))
-        .and(header("prefer", "return=representation"))
-        .and(body_json(json!({ "body": "edited" })))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .expect(1)
-        .mount(&gw)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path("/rest/v1/notes"))
-        .and(query_param("id", "eq.7"))
-        .and(header("apikey", ANON))
-        .and(header("prefer", "return=representation"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{ "id": 7 }])))
-        .expect(1)
-        .mount(&gw)
-        .await;
-    let rest = Rest::new(&gw.uri(), ANON);
-    assert!(rest.update("notes", "id=eq.7", &json!({ "body": "edited" }), Some("user-jwt")).await.unwrap().is_empty());
-    assert_eq!(rest.delete("notes", "id=eq.7", Some("user-jwt")).await.unwrap(), vec![json!({ "id": 7 })]);
-}
-
-#[tokio::test]
-async fn count_reads_the_content_range_total() {
-    let gw = MockServer::start().await;
-    for (table, status, range, rows) in [("notes", 206, "0-0/5", json!([{ "id": 1 }])), ("empty", 200, "*/0", json!([]))] {
-        Mock::given(method("GET"))
-            .and(path(format!("/rest/v1/{table}")))
-            .and(header("apikey", ANON))
-            .and(header("prefer", "count=exact"))
-            .and(header("range", "0-0"))
-            .respond_with(ResponseTemplate::new(status).insert_header("content-range", range).set_body_json(rows))
-            .expect(1)
-            .mount(&gw)
-            .await;
-    }
-    Mock::given(method("GET"))
-        .and(path("/rest/v1/uncounted"))
-        .and(header("apikey", ANON))
-        .respond_with(ResponseTemplate::new(200).insert_header("content-range", "0-0/*").set_body_json(json!([{ "id": 1 }])))
-        .mount(&gw)
-        .await;
-    let rest = Rest::new(&gw.uri(), ANON);
-    assert_eq!(rest.count("notes", "select=id", Some("user-jwt")).await.unwrap(), 5);
-    assert_eq!(rest.count("empty", "", None).await.unwrap(), 0);
-    assert!(rest.count("uncounted", "", None).await.is_err());
-}
-
-#[tokio::test]
-async fn raw_request_returns_refusals_as_status_and_body() {
-    let gw = MockServer::start().await;
-    let denied = r#"{"message":"You cannot consume this service"}"#;
-    Mock::given(method("GET"))
-        .and(path("/pg/tables"))
-        .and(header("apikey", ANON))
-        .and(no_authorization)
-        .respond_with(ResponseTemplate::new(403).set_body_raw(denied, "application/json"))
-        .expect(1)
-        .mount(&gw)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/realtime/v1/api/tenants"))
-        .and(no_apikey)
-        .respond_with(ResponseTemplate::new(401).set_body_raw(r#"{"message":"No API key found in request"}"#, "application/json"))
-        .expect(1)
-        .mount(&gw)
-        .await;
-    let rest = Rest::new(&gw.uri(), SERVICE);
-    assert_eq!(rest.request(Method::GET, "/pg/tables", None, Some(ANON)).await.unwrap(), (403, denied.to_owned()));
-    let (status, body) = rest.request(Method::GET, "realtime/v1/api/tenants", None, None).await.unwrap();
-    assert_eq!(status, 401);
-    assert!(body.contains("No API key found"));
-}
-
-#[test]
-fn encode_keeps_unreserved_and_escapes_the_rest() {
-    assert_eq!(encode("a-b_c.d~9"), "a-b_c.d~9");
-    assert_eq!(encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+async fn the_anon_key_as_bearer_is_not_admin() {
+    let (gw, _) = gotrue::GoTrue::start(gotrue::pinned_reuse_interval(), &[ADA]).await;
+    let auth = Auth::new(&gw.uri(), gotrue::ANON);
+    assert_eq!(auth.admin_list_users(gotrue::SERVICE).await.unwrap().len(), 1, "positive control: the service role lists users");
+    let listed = auth.admin_list_users(gotrue::ANON).await.map(|u| Answered::Users(u.len()));
+    check_refused(Some(&listed), 403, "not_admin").unwrap();
+    assert!(check_refused(Some(&listed), 401, "no_authorization").is_err());
 }
