@@ -283,7 +283,10 @@ async fn refresh_reuse_follows_gotrue_at_the_pinned_interval() {
     // Two rotations old: reuse. Refused, and the newest token is revoked with it.
     let reused = chain.refresh_with(&auth, Which::First).await;
     assert_eq!(reused.as_ref().unwrap_err().message, "Invalid Refresh Token: Already Used");
-    check_refused(Some(&reused.map(Answered::Session)), 400, "refresh_token_already_used").unwrap();
+    let reused = reused.map(Answered::Session);
+    check_refused(Some(&reused), 400, "refresh_token_already_used").unwrap();
+    // The code is what tells reuse from a token that is gone.
+    assert!(check_refused(Some(&reused), 400, "refresh_token_not_found").is_err());
     let newest = chain.refresh_with(&auth, Which::Newest).await.map(Answered::Session);
     check_refused(Some(&newest), 400, "refresh_token_already_used").unwrap();
 }
@@ -327,6 +330,7 @@ async fn signing_out_ends_the_session_and_its_refresh_tokens() {
     auth.logout(&access).await.unwrap();
     let refreshed = chain.refresh_with(&auth, Which::Newest).await.map(Answered::Session);
     check_refused(Some(&refreshed), 400, "refresh_token_not_found").unwrap();
+    assert!(check_refused(Some(&refreshed), 400, "refresh_token_already_used").is_err());
     let who = auth.user(&access).await.map(Answered::User);
     check_refused(Some(&who), 403, "session_not_found").unwrap();
 }
