@@ -21,7 +21,8 @@ pub struct State {
     chain: Option<RefreshChain>,
     /// A user the service role made: (id, email, password).
     admin_made: Option<(String, String, String)>,
-    user_answer: Option<User>,
+    /// GoTrue's `/user` answer, with the id and email it should carry.
+    user_answer: Option<(User, String, String)>,
 }
 
 /// What GoTrue answered instead of a refusal, for the report when a refusal was expected.
@@ -249,17 +250,16 @@ async fn answered_with_newest(w: &mut AiwahWorld) -> Result<(), String> {
 #[when(expr = "{string} asks who she is")]
 async fn who_am_i(w: &mut AiwahWorld, name: String) -> Result<(), String> {
     let token = session_of(w, &name)?.access_token.clone();
-    w.auth.user_answer = Some(w.auth_client()?.user(&token).await.map_err(|e| e.to_string())?);
-    w.auth.email = w.user(&name)?.email.clone();
-    w.auth.admin_made = Some((w.user(&name)?.id.clone(), String::new(), String::new()));
+    let answer = w.auth_client()?.user(&token).await.map_err(|e| e.to_string())?;
+    let user = w.user(&name)?;
+    w.auth.user_answer = Some((answer, user.id.clone(), user.email.clone()));
     Ok(())
 }
 
 #[then("GoTrue answers with her id and email")]
 async fn answered_user(w: &mut AiwahWorld) -> Result<(), String> {
-    let u = w.auth.user_answer.as_ref().ok_or("no answer")?;
-    let id = w.auth.admin_made.as_ref().map(|m| m.0.clone()).unwrap_or_default();
-    if u.id == id && u.email.as_deref() == Some(w.auth.email.as_str()) { Ok(()) } else { Err(format!("answered {} {:?}", u.id, u.email)) }
+    let (u, id, email) = w.auth.user_answer.as_ref().ok_or("no answer")?;
+    if u.id == *id && u.email.as_deref() == Some(email.as_str()) { Ok(()) } else { Err(format!("answered {} {:?}, expected {id} {email}", u.id, u.email)) }
 }
 
 #[when(expr = "{string} signs out")]
