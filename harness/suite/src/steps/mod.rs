@@ -13,11 +13,14 @@ use aiwah_harness::suite::catalog::Case;
 use aiwah_harness::suite::shared::Suite;
 
 pub mod auth;
+pub mod functions;
 pub mod isolation;
 pub mod n8n;
+pub mod pooler;
 pub mod realtime;
 pub mod rls;
 pub mod security;
+pub mod storage;
 pub mod ui;
 pub mod users;
 
@@ -43,6 +46,9 @@ pub struct AiwahWorld {
     pub n8n: n8n::State,
     pub security: security::State,
     pub ui: ui::State,
+    pub storage: storage::State,
+    pub functions: functions::State,
+    pub pooler: pooler::State,
 }
 
 impl AiwahWorld {
@@ -64,6 +70,9 @@ impl AiwahWorld {
             n8n: Default::default(),
             security: Default::default(),
             ui: Default::default(),
+            storage: Default::default(),
+            functions: Default::default(),
+            pooler: Default::default(),
         })
     }
 
