@@ -35,12 +35,13 @@ Feature: Storage keeps files behind the gateway
     Then Storage refuses it with HTTP 400 and code NoSuchBucket
 
   @needs:supabase-kong @needs:supabase-storage
-  # Kong puts no key-auth on /storage/v1: Storage itself must refuse a key it did not sign.
+  # Kong puts no key-auth on /storage/v1: Storage itself refuses a key it did not sign (AccessDenied),
+  # and a request with no key at all fails its route's header schema first (InvalidRequest).
   Scenario Outline: Storage refuses to create a bucket with <credentials>
     When a bucket is created with <credentials>
-    Then Storage refuses it with HTTP 400 and code AccessDenied
+    Then Storage refuses it with HTTP 400 and code <code>
 
     Examples:
-      | credentials                  |
-      | a forged service role key    |
-      | no key                       |
+      | credentials               | code           |
+      | a forged service role key | AccessDenied   |
+      | no key                    | InvalidRequest |

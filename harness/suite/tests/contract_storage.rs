@@ -111,8 +111,10 @@ async fn a_key_storage_did_not_sign_or_no_key_is_refused_by_storage() {
     let err = forged.create_bucket("nope", false).await.unwrap_err();
     assert_eq!((err.status, err.code.as_deref()), (400, Some("AccessDenied")));
     assert_eq!(err.message, "403: signature verification failed");
+    // No key: the route's header schema refuses before any JWT is looked at.
     let err = anonymous(&fake).create_bucket("nope", false).await.unwrap_err();
-    assert_eq!((err.status, err.code.as_deref()), (400, Some("AccessDenied")));
+    assert_eq!((err.status, err.code.as_deref()), (400, Some("InvalidRequest")));
+    assert_eq!(err.message, "400: headers must have required property 'authorization'");
     // Positive control: the same call with the deployment's key passes.
     service(&fake).create_bucket("nope", false).await.unwrap();
 }

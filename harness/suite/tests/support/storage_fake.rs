@@ -3,8 +3,10 @@
 //! mirror holds; the image pins v1.74.0 — and supabase/supabase docker/volumes/api/kong.yml):
 //!
 //! - Kong: no key-auth on `/storage/v1/`, `strip_path`; its request-transformer keeps a client
-//!   `Authorization` and otherwise sets it to the bare `apikey` (legacy keys). Storage strips an
-//!   optional `Bearer ` and verifies the JWT: a bad or missing one is `AccessDenied`.
+//!   `Authorization` and otherwise sets it to the bare `apikey` (legacy keys), dropping it when
+//!   empty. Authenticated routes require the header in their schema (`authSchema`), checked before
+//!   the JWT: without it Fastify's validation answers `InvalidRequest`; then Storage strips an
+//!   optional `Bearer ` and verifies the JWT, and a bad one is `AccessDenied`.
 //! - Routes: `POST /bucket`, `GET|DELETE /bucket/{id}`, `POST /object/{bucket}/{name}`,
 //!   `GET /object/authenticated/…`, `GET /object/public/…` (no auth, public buckets only),
 //!   `POST /object/sign/…` → `{"signedURL":"/object/sign/{bucket}/{name}?token=…"}`,
@@ -72,16 +74,16 @@ fn deleted() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({ "message": "Successfully deleted" }))
 }
 
-/// Kong's transformer then Storage's JWT check; `Err` is Storage's AccessDenied.
+/// Kong's transformer, the route's header schema, then Storage's JWT check.
 fn authenticate(req: &Request) -> Result<(), ResponseTemplate> {
     let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let authorization = header("authorization").or_else(|| header("apikey")).unwrap_or_default();
+    let authorization = header("authorization").or_else(|| header("apikey")).filter(|v| !v.trim().is_empty());
+    let Some(authorization) = authorization else {
+        // Fastify's FST_ERR_VALIDATION, mapped to InvalidRequest; `error` is the error's name.
+        return Err(storage_error("400", "InvalidRequest", "FastifyError", "headers must have required property 'authorization'"));
+    };
     let jwt = authorization.strip_prefix("Bearer ").unwrap_or(&authorization).trim();
-    match jwt {
-        _ if jwt == SERVICE_KEY => Ok(()),
-        "" => Err(storage_error("403", "AccessDenied", "Unauthorized", "Invalid Compact JWS")),
-        _ => Err(storage_error("403", "AccessDenied", "Unauthorized", "signature verification failed")),
-    }
+    if jwt == SERVICE_KEY { Ok(()) } else { Err(storage_error("403", "AccessDenied", "Unauthorized", "signature verification failed")) }
 }
 
 fn bytes(content: &(Vec<u8>, String)) -> ResponseTemplate {
@@ -106,7 +108,7 @@ fn respond(state: &mut State, req: &Request) -> ResponseTemplate {
             }
             let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
             let Some(name) = body["name"].as_str() else {
-                return storage_error("400", "InvalidRequest", "Bad Request", "body must have required property 'name'");
+                return storage_error("400", "InvalidRequest", "FastifyError", "body must have required property 'name'");
             };
             let id = body["id"].as_str().unwrap_or(name).to_owned();
             if state.buckets.contains_key(&id) {
@@ -136,7 +138,7 @@ fn respond(state: &mut State, req: &Request) -> ResponseTemplate {
         ("GET", "object", rest) if rest.starts_with("sign/") => {
             let Some((bucket, name)) = split_object(&rest["sign/".len()..]) else { return not_found(&method, &full) };
             let Some(token) = req.url.query_pairs().find(|(k, _)| k == "token").map(|(_, v)| v.into_owned()) else {
-                return storage_error("400", "InvalidRequest", "Bad Request", "querystring must have required property 'token'");
+                return storage_error("400", "InvalidRequest", "FastifyError", "querystring must have required property 'token'");
             };
             let Some(url) = state.tokens.get(&token) else {
                 return storage_error("400", "InvalidJWT", "InvalidJWT", "Invalid Compact JWS");
@@ -153,7 +155,7 @@ fn respond(state: &mut State, req: &Request) -> ResponseTemplate {
             let Some((bucket, name)) = split_object(&rest["sign/".len()..]) else { return not_found(&method, &full) };
             let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
             if body["expiresIn"].as_u64().is_none_or(|s| s < 1) {
-                return storage_error("400", "InvalidRequest", "Bad Request", "body must have required property 'expiresIn'");
+                return storage_error("400", "InvalidRequest", "FastifyError", "body must have required property 'expiresIn'");
             }
             if !state.objects.contains_key(&(bucket.clone(), name.clone())) {
                 return no_such_key();
