@@ -13,12 +13,15 @@ use aiwah_harness::suite::catalog::Case;
 use aiwah_harness::suite::shared::Suite;
 
 pub mod auth;
+pub mod functions;
 pub mod gateway;
 pub mod isolation;
 pub mod n8n;
+pub mod pooler;
 pub mod realtime;
 pub mod rls;
 pub mod security;
+pub mod storage;
 pub mod ui;
 pub mod users;
 
@@ -45,6 +48,9 @@ pub struct AiwahWorld {
     pub security: security::State,
     pub gateway: gateway::State,
     pub ui: ui::State,
+    pub storage: storage::State,
+    pub functions: functions::State,
+    pub pooler: pooler::State,
 }
 
 impl AiwahWorld {
@@ -67,6 +73,9 @@ impl AiwahWorld {
             security: Default::default(),
             gateway: Default::default(),
             ui: Default::default(),
+            storage: Default::default(),
+            functions: Default::default(),
+            pooler: Default::default(),
         })
     }
 
