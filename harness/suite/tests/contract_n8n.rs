@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use aiwah_suite::clients::n8n::{API_KEY_SCOPES, N8n};
+use aiwah_suite::clients::n8n::{API_KEY_SCOPES, Ensured, Execution, ExecutionMode, ExecutionStatus, N8n};
+use aiwah_suite::steps::n8n::{SUPABASE_HOST, supabase_credential};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -102,7 +103,7 @@ async fn login_api_key_workflow_publish_webhook_executions() {
     let list = n8n.executions(&id).await.expect("executions");
     assert_eq!(list.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["12", "11"]);
     let newest = &list[0];
-    assert_eq!((newest.status.as_str(), newest.finished, newest.mode.as_str()), ("success", true, "webhook"));
+    assert_eq!((newest.status, newest.finished, newest.mode), (ExecutionStatus::Success, true, ExecutionMode::Webhook));
     assert_eq!(newest.started_at.as_deref(), Some("2026-11-24T22:53:45.832Z"));
     assert_eq!(newest.data.as_ref().unwrap()["resultData"]["runData"]["Echo"][0]["data"]["main"][0][0]["json"]["workflow"], "echo");
     assert!(list[1].data.is_none());
@@ -189,8 +190,114 @@ async fn delete_unpublishes_and_retries_the_publication_race() {
     assert_eq!((status, body["message"].as_str()), (500, Some("Error in workflow")));
 }
 
+/// n8n-workflow 2.41.1's `ExecutionStatusList`, and its `isTerminalExecutionStatus` (canceled, crashed, error, success).
+#[tokio::test]
+async fn execution_states_are_n8n_s_eight_and_only_terminal_ones_are_done() {
+    let all =
+        [("canceled", true), ("crashed", true), ("error", true), ("success", true), ("new", false), ("running", false), ("unknown", false), ("waiting", false)];
+    for (word, terminal) in all {
+        let e = Execution::from_json(&json!({"id": 1, "status": word, "mode": "webhook"})).unwrap_or_else(|e| panic!("{word}: {e}"));
+        assert_eq!((e.status.to_string(), e.status.is_terminal(), e.id.as_str()), (word.to_string(), terminal, "1"));
+    }
+    let err = Execution::from_json(&json!({"id": "7", "status": "finished", "mode": "webhook"})).unwrap_err();
+    assert!(err.contains("execution \"7\"") && err.contains("finished"), "{err}");
+    assert!(Execution::from_json(&json!({"id": "7", "status": "success", "mode": "telepathy"})).unwrap_err().contains("telepathy"));
+
+    // Polling passes over an execution that is not terminal yet (`unknown` included) and takes the next.
+    let server = MockServer::start().await;
+    let listing = |status: &str| reply(200, json!({"data": [{"id": "9", "status": status, "mode": "webhook", "finished": false}], "nextCursor": null}));
+    Mock::given(method("GET")).and(path("/api/v1/executions")).respond_with(listing("running")).up_to_n_times(1).mount(&server).await;
+    Mock::given(method("GET")).and(path("/api/v1/executions")).respond_with(listing("unknown")).up_to_n_times(1).mount(&server).await;
+    Mock::given(method("GET")).and(path("/api/v1/executions")).respond_with(listing("error")).mount(&server).await;
+    let n8n = N8n::new(&server.uri()).with_api_key(KEY);
+    let done = n8n.wait_execution("wf", &[], Duration::from_secs(5)).await.expect("terminal execution");
+    assert_eq!((done.id.as_str(), done.status), ("9", ExecutionStatus::Error));
+    // A status n8n does not have is an error of the listing, not an execution silently dropped.
+    let server = MockServer::start().await;
+    mount(&server, "GET", "/api/v1/executions", reply(200, json!({"data": [{"id": "3", "status": "done", "mode": "webhook"}]}))).await;
+    let err = N8n::new(&server.uri()).with_api_key(KEY).executions("wf").await.unwrap_err();
+    assert!(err.request == "GET /api/v1/executions" && err.message.contains("done"), "{err}");
+}
+
+/// `GET /api/v1/credentials/schema/httpCustomAuth` as n8n 2.41.1 answers it.
+fn custom_auth_schema() -> Value {
+    json!({"additionalProperties": false, "type": "object", "properties": {"json": {"type": "json"},
+        "allowedHttpRequestDomains": {"type": "string", "enum": ["all", "domains", "none"]}, "allowedDomains": {"type": "string"}}, "required": ["json"]})
+}
+
+fn created(id: &str) -> Value {
+    json!({"id": id, "name": "AIWAH Supabase service key", "type": "httpCustomAuth", "isManaged": false, "isGlobal": false, "isResolvable": false,
+        "resolvableAllowFallback": false, "resolverId": null, "createdAt": "2026-12-01T12:01:18.903Z", "updatedAt": "2026-12-01T12:01:18.898Z"})
+}
+
+#[tokio::test]
+async fn the_service_key_credential_is_created_once_with_both_headers_and_only_for_kong() {
+    let secret = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.sig";
+    let credential = supabase_credential(secret);
+    assert!(!format!("{credential:?}").contains(secret), "the key is never printed: {credential:?}");
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/credentials/schema/httpCustomAuth"))
+        .and(header("x-n8n-api-key", KEY))
+        .respond_with(reply(200, custom_auth_schema()))
+        .mount(&server)
+        .await;
+    // `json` must be a string (the HTTP Request node `jsonParse`s it) carrying Kong's and PostgREST's headers.
+    let expected_headers = json!({"apikey": secret, "Authorization": format!("Bearer {secret}")});
+    let body_ok = move |r: &wiremock::Request| {
+        let body: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+        let data = &body["data"];
+        let headers = data["json"].as_str().and_then(|s| serde_json::from_str::<Value>(s).ok()).map(|j| j["headers"].clone());
+        body["id"] == "aiwah-supabase"
+            && body["type"] == "httpCustomAuth"
+            && body["name"] == "AIWAH Supabase service key"
+            && headers == Some(expected_headers.clone())
+            && data["allowedHttpRequestDomains"] == "domains"
+            && data["allowedDomains"] == SUPABASE_HOST
+    };
+    let exists = json!({"message": "A credential with this ID already exists"});
+    Mock::given(method("POST"))
+        .and(path("/api/v1/credentials"))
+        .and(header("x-n8n-api-key", KEY))
+        .and(body_ok)
+        .respond_with(reply(200, created("aiwah-supabase")))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST")).and(path("/api/v1/credentials")).respond_with(reply(409, exists)).mount(&server).await;
+    Mock::given(method("GET")).and(path("/api/v1/credentials/aiwah-supabase")).respond_with(reply(200, created("aiwah-supabase"))).mount(&server).await;
+    let n8n = N8n::new(&server.uri()).with_api_key(KEY);
+    assert_eq!(n8n.ensure_credential(&credential).await.expect("created"), Ensured::Created);
+    assert_eq!(n8n.ensure_credential(&credential).await.expect("already there"), Ensured::Existed);
+
+    // The id taken by a credential of another type: an error, not "existed".
+    let server = MockServer::start().await;
+    mount(&server, "GET", "/api/v1/credentials/schema/httpCustomAuth", reply(200, custom_auth_schema())).await;
+    mount(&server, "POST", "/api/v1/credentials", reply(409, json!({"message": "A credential with this ID already exists"}))).await;
+    mount(
+        &server,
+        "GET",
+        "/api/v1/credentials/aiwah-supabase",
+        reply(200, json!({"id": "aiwah-supabase", "name": "AIWAH Supabase service key", "type": "httpHeaderAuth"})),
+    )
+    .await;
+    let err = N8n::new(&server.uri()).with_api_key(KEY).ensure_credential(&credential).await.unwrap_err();
+    assert!(err.status == 409 && err.message.contains("httpHeaderAuth"), "{err}");
+    assert!(!err.to_string().contains(secret));
+
+    // A schema without one of our fields (n8n changed the type): refused before anything is sent.
+    let server = MockServer::start().await;
+    let mut schema = custom_auth_schema();
+    schema["properties"].as_object_mut().unwrap().remove("allowedDomains");
+    mount(&server, "GET", "/api/v1/credentials/schema/httpCustomAuth", reply(200, schema)).await;
+    Mock::given(method("POST")).and(path("/api/v1/credentials")).respond_with(reply(200, created("x"))).expect(0).mount(&server).await;
+    let err = N8n::new(&server.uri()).with_api_key(KEY).ensure_credential(&credential).await.unwrap_err();
+    assert!(err.message.contains("allowedDomains"), "{err}");
+}
+
 fn fixture_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/n8n")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/n8n")
 }
 
 fn node<'a>(wf: &'a Value, kind: &str) -> &'a Value {
@@ -210,6 +317,7 @@ fn fixtures_are_connected_workflows_with_stable_webhooks() {
     for (file, fname) in files.iter().zip(&names) {
         let text = std::fs::read_to_string(file).unwrap();
         assert!(!text.contains("eyJ"), "{file:?}: no literal JWT in a fixture");
+        assert!(!text.contains("$env"), "{file:?}: workflows read no environment (N8N_BLOCK_ENV_ACCESS_IN_NODE)");
         let wf: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file:?}: {e}"));
         for field in ["active", "id", "tags", "versionId", "meta"] {
             assert!(wf.get(field).is_none(), "{file:?}: `{field}` is read-only in POST /api/v1/workflows");
@@ -253,17 +361,20 @@ fn fixtures_are_connected_workflows_with_stable_webhooks() {
             }
             _ => {
                 assert_eq!(p["path"], "aiwah-todo");
-                let http = &node(&wf, "n8n-nodes-base.httpRequest")["parameters"];
-                assert_eq!((http["method"].as_str(), http["url"].as_str()), (Some("POST"), Some("={{ $env.SUPABASE_URL }}/rest/v1/todos")));
+                let http_node = node(&wf, "n8n-nodes-base.httpRequest");
+                let http = &http_node["parameters"];
+                // The key comes from the n8n credential, sent only to Kong: no header of the node carries it.
+                let url = format!("http://{SUPABASE_HOST}:8000/rest/v1/todos");
+                assert_eq!((http["method"].as_str(), http["url"].as_str()), (Some("POST"), Some(url.as_str())));
+                assert_eq!((http["authentication"].as_str(), http["genericAuthType"].as_str()), (Some("genericCredentialType"), Some("httpCustomAuth")));
+                assert_eq!(http_node["credentials"], supabase_credential("unused").node_reference());
                 let headers: Vec<(&str, &str)> = http["headerParameters"]["parameters"]
                     .as_array()
                     .unwrap()
                     .iter()
                     .map(|h| (h["name"].as_str().unwrap(), h["value"].as_str().unwrap()))
                     .collect();
-                assert!(headers.contains(&("apikey", "={{ $env.SUPABASE_SERVICE_ROLE_KEY }}")), "{headers:?}");
-                assert!(headers.contains(&("Authorization", "=Bearer {{ $env.SUPABASE_SERVICE_ROLE_KEY }}")), "{headers:?}");
-                assert!(headers.contains(&("Prefer", "return=representation")), "{headers:?}");
+                assert_eq!(headers, [("Prefer", "return=representation")]);
                 assert_eq!((http["sendBody"].as_bool(), http["specifyBody"].as_str()), (Some(true), Some("json")));
                 let body = http["jsonBody"].as_str().unwrap();
                 assert!(body.contains("$json.body.title") && body.contains("$json.body.user_id"), "{body}");

@@ -15,9 +15,9 @@ fn bundle_leaks(deployment: &Deployment) -> Vec<bundle::Leak> {
     let _ = std::fs::remove_dir_all(&dir);
     bundle::extract(&ui_image(deployment), "/app/.next/static", &dir).unwrap();
     let service_key = deployment.env_value("SERVICE_ROLE_KEY").unwrap();
-    let leaks = bundle::scan_dir(&dir, &service_key);
+    let scan = bundle::scan_dir(&dir, &service_key);
     let _ = std::fs::remove_dir_all(&dir);
-    leaks
+    scan.unwrap().leaks
 }
 
 #[test]

@@ -15,14 +15,27 @@ pub struct Leak {
     pub what: String,
 }
 
-/// Every leak under `dir` (recursively), given the deployment's service key.
-pub fn scan_dir(dir: &Path, service_key: &str) -> Vec<Leak> {
+/// What one scan of a folder saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scan {
+    /// Files read (recursively).
+    pub files: usize,
+    pub leaks: Vec<Leak>,
+}
+
+/// Every leak under `dir` (recursively), given the deployment's service key. A folder with no file in
+/// it (empty, missing, a wrong path) or a file that cannot be read is an error: nothing scanned is not clean.
+pub fn scan_dir(dir: &Path, service_key: &str) -> Result<Scan> {
     let payload = service_key.split('.').nth(1).unwrap_or_default();
     let mut leaks = Vec::new();
-    for file in files(dir) {
-        let Ok(bytes) = std::fs::read(&file) else { continue };
+    let files = files(dir)?;
+    if files.is_empty() {
+        return Err(Problem::new(dir.display().to_string(), "holds no file to scan (empty or missing): nothing scanned is not clean"));
+    }
+    for file in &files {
+        let bytes = std::fs::read(file).map_err(|e| Problem::new(file.display().to_string(), format!("cannot read it to scan: {e}")))?;
         let text = String::from_utf8_lossy(&bytes);
-        let rel = file.strip_prefix(dir).unwrap_or(&file).to_path_buf();
+        let rel = file.strip_prefix(dir).unwrap_or(file).to_path_buf();
         if !service_key.is_empty() && text.contains(service_key) {
             leaks.push(Leak { file: rel.clone(), what: "the service-role key".into() });
         } else if payload.len() > 16 && text.contains(payload) {
@@ -34,7 +47,7 @@ pub fn scan_dir(dir: &Path, service_key: &str) -> Vec<Leak> {
             }
         }
     }
-    leaks
+    Ok(Scan { files: files.len(), leaks })
 }
 
 /// Copy `path` out of `image` into `dest` (no container is started).
@@ -45,16 +58,18 @@ pub fn extract(image: &str, path: &str, dest: &Path) -> Result<()> {
     result.map_err(|p| Problem::new(format!("image {image}"), format!("cannot copy {path} out: {}", p.message)))
 }
 
-fn files(dir: &Path) -> Vec<PathBuf> {
+/// Every file under `dir`; a missing `dir` has none, a folder that cannot be listed is an error.
+fn files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
+    let mut stack: Vec<PathBuf> = dir.is_dir().then(|| dir.to_path_buf()).into_iter().collect();
     while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = entry.path();
+        let unlisted = |e: std::io::Error| Problem::new(d.display().to_string(), format!("cannot list it to scan: {e}"));
+        for entry in std::fs::read_dir(&d).map_err(unlisted)? {
+            let p = entry.map_err(unlisted)?.path();
             if p.is_dir() { stack.push(p) } else { out.push(p) }
         }
     }
-    out
+    Ok(out)
 }
 
 /// JWT-shaped tokens in `text`.
@@ -86,15 +101,31 @@ mod tests {
         let anon = api_key("anon", secret);
         let other_service = api_key("service_role", "another-secret-another-secret-xx");
         std::fs::write(dir.join("chunks/a.js"), format!("const k=\"{anon}\";")).unwrap();
-        assert!(scan_dir(&dir, &service).is_empty(), "the anon key is allowed");
+        assert_eq!(scan_dir(&dir, &service).unwrap(), Scan { files: 1, leaks: vec![] }, "the anon key is allowed");
         std::fs::write(dir.join("chunks/b.js"), format!("x=\"{}\"", service.split('.').nth(1).unwrap())).unwrap();
         std::fs::write(dir.join("chunks/c.js"), format!("y=\"{other_service}\"")).unwrap();
         std::fs::write(dir.join("page.html"), format!("<script>z='{service}'</script>")).unwrap();
-        let leaks = scan_dir(&dir, &service);
-        let what: Vec<(String, String)> = leaks.iter().map(|l| (l.file.display().to_string(), l.what.clone())).collect();
+        let scan = scan_dir(&dir, &service).unwrap();
+        assert_eq!(scan.files, 4);
+        let what: Vec<(String, String)> = scan.leaks.iter().map(|l| (l.file.display().to_string(), l.what.clone())).collect();
         assert!(what.contains(&("chunks/b.js".into(), "the service-role key's payload (role claim)".into())), "{what:?}");
         assert!(what.contains(&("chunks/c.js".into(), "a JWT with role service_role".into())), "{what:?}");
         assert!(what.contains(&("page.html".into(), "the service-role key".into())), "{what:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_folder_without_files_is_an_error_not_clean() {
+        let dir = std::env::temp_dir().join(format!("aiwah-bundle-empty-{}", std::process::id()));
+        let key = api_key("service_role", "0123456789abcdef0123456789abcdef");
+        let missing = scan_dir(&dir, &key).unwrap_err();
+        assert!(missing.to_string().contains("holds no file to scan"), "{missing}");
+        std::fs::create_dir_all(dir.join("chunks/empty")).unwrap();
+        let empty = scan_dir(&dir, &key).unwrap_err();
+        assert!(empty.to_string().contains(&dir.display().to_string()) && empty.to_string().contains("nothing scanned is not clean"), "{empty}");
+        // Positive control: one clean file is a clean scan of one file.
+        std::fs::write(dir.join("chunks/empty/a.js"), "const x = 1;").unwrap();
+        assert_eq!(scan_dir(&dir, &key).unwrap(), Scan { files: 1, leaks: vec![] });
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

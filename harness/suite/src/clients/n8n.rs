@@ -8,6 +8,9 @@
 //!    (publication outbox, ~0.1–0.4 s), so call the webhook with [`N8n::wait_webhook`];
 //! 5. `POST /webhook/<path>` ([`N8n::call_webhook`]); 6. `GET /api/v1/executions?workflowId=…&includeData=true`.
 //!
+//! Secrets workflows need go into credentials ([`N8n::ensure_credential`], `POST /api/v1/credentials`), which
+//! n8n stores encrypted; a workflow node refers to them by id.
+//!
 //! No cookie store and no `query` feature: the cookie and query strings are handled here. Secrets (password,
 //! cookie, API key) never enter a request line or an error message; `Session` and `N8n` print redacted.
 
@@ -18,6 +21,13 @@ use reqwest::{Client, Method, RequestBuilder, header};
 use serde_json::{Value, json};
 
 use crate::clients::http::{ApiError, ApiResult};
+
+pub mod credential;
+pub mod database;
+pub mod execution;
+
+pub use credential::{CustomAuth, Ensured};
+pub use execution::{Execution, ExecutionMode, ExecutionStatus};
 
 /// The session cookie n8n sets at login.
 pub const AUTH_COOKIE: &str = "n8n-auth";
@@ -35,6 +45,8 @@ pub const API_KEY_SCOPES: &[&str] = &[
     "workflow:deactivate",
     "execution:read",
     "execution:list",
+    "credential:create",
+    "credential:read",
 ];
 /// Top-level workflow fields `POST /api/v1/workflows` accepts; others (`id`, `active`, `tags`, `meta`,
 /// `versionId`, …) are answered 400 "request/body/<field> is read-only", so exports are trimmed to these.
@@ -51,47 +63,6 @@ pub struct Session {
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session").field("user_id", &self.user_id).field("cookie", &"<redacted>").finish()
-    }
-}
-
-/// One execution from the public API (newest first in listings).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Execution {
-    pub id: String,
-    /// `success`, `error`, `crashed`, `canceled`, `running`, `new`, `waiting`, `unknown`.
-    pub status: String,
-    pub finished: bool,
-    /// `webhook`, `manual`, `trigger`, …
-    pub mode: String,
-    pub started_at: Option<String>,
-    pub stopped_at: Option<String>,
-    /// `data` with `includeData=true` (`resultData.runData.<node>[0].data.main[0][0].json`, `resultData.error`).
-    /// It can hold secrets in clear: a failed HTTP Request node stores its request headers (an `apikey`
-    /// header verbatim; only `authorization` is hidden) — never print it whole.
-    pub data: Option<Value>,
-}
-
-impl Execution {
-    /// Neither queued nor running nor waiting.
-    pub fn is_done(&self) -> bool {
-        !matches!(self.status.as_str(), "new" | "running" | "waiting")
-    }
-
-    fn from_json(v: &Value) -> Option<Execution> {
-        let s = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
-        let id = match v.get("id")? {
-            Value::Number(n) => n.to_string(),
-            other => other.as_str()?.to_string(),
-        };
-        Some(Execution {
-            id,
-            status: s("status").unwrap_or_else(|| "unknown".into()),
-            finished: v.get("finished").and_then(Value::as_bool).unwrap_or(false),
-            mode: s("mode").unwrap_or_default(),
-            started_at: s("startedAt"),
-            stopped_at: s("stoppedAt"),
-            data: v.get("data").filter(|d| !d.is_null()).cloned(),
-        })
     }
 }
 
@@ -228,11 +199,13 @@ impl N8n {
         }
     }
 
-    /// `GET /api/v1/executions?workflowId=…&includeData=true` — the newest (up to 20) first.
+    /// `GET /api/v1/executions?workflowId=…&includeData=true` — the newest (up to 20) first. A listing
+    /// without `data`, or an execution with a status or mode n8n 2.41.1 does not have, is an error.
     pub async fn executions(&self, workflow_id: &str) -> ApiResult<Vec<Execution>> {
         let path = format!("/executions?workflowId={}&includeData=true&limit=20", enc(workflow_id));
         let reply = self.public(Method::GET, &path, None).await?;
-        Ok(reply["data"].as_array().map(|a| a.iter().filter_map(Execution::from_json).collect()).unwrap_or_default())
+        let list = reply["data"].as_array().ok_or_else(|| refused("GET /api/v1/executions", 200, "no data list in the answer"))?;
+        list.iter().map(Execution::from_json).collect::<Result<_, _>>().map_err(|e| refused("GET /api/v1/executions", 200, e))
     }
 
     /// Polls [`N8n::executions`] until one of `workflow_id` is done and is not in `seen` (ids taken before the
@@ -241,7 +214,7 @@ impl N8n {
         let start = Instant::now();
         loop {
             let list = self.executions(workflow_id).await?;
-            if let Some(done) = list.iter().find(|e| e.is_done() && !seen.contains(&e.id)) {
+            if let Some(done) = list.iter().find(|e| e.status.is_terminal() && !seen.contains(&e.id)) {
                 return Ok(done.clone());
             }
             if start.elapsed() >= deadline {
@@ -251,6 +224,47 @@ impl N8n {
                 return Err(refused(format!("GET /api/v1/executions?workflowId={workflow_id}"), 0, message));
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// `GET /api/v1/credentials/schema/{type}`: the JSON schema n8n validates a credential's `data` against
+    /// (`properties`, `required`, `additionalProperties: false`); an unknown type: 404.
+    pub async fn credential_schema(&self, credential_type: &str) -> ApiResult<Value> {
+        self.public(Method::GET, &format!("/credentials/schema/{}", enc(credential_type)), None).await
+    }
+
+    /// Creates `credential` under its fixed id (`POST /api/v1/credentials`, scope `credential:create`), in
+    /// the owner's personal project, encrypted by n8n. A 409 ("A credential with this ID already exists")
+    /// is checked with `GET /api/v1/credentials/{id}` (scope `credential:read`): the same name and type is
+    /// [`Ensured::Existed`], anything else an error. The data is checked first against the type's schema,
+    /// so a field n8n no longer knows is named here rather than in n8n's "request.body.data …" message.
+    pub async fn ensure_credential(&self, credential: &CustomAuth) -> ApiResult<Ensured> {
+        let request = "POST /api/v1/credentials";
+        let schema = self.credential_schema(credential::CUSTOM_AUTH).await?;
+        let data = credential.data();
+        let known = |field: &str| schema["properties"].get(field).is_some();
+        let sent: Vec<&String> = data.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+        let required: Vec<&str> = schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        if let Some(field) = sent.iter().find(|f| !known(f)) {
+            return Err(refused(request, 0, format!("{}: n8n's schema has no field {field:?}", credential::CUSTOM_AUTH)));
+        }
+        if let Some(field) = required.iter().find(|f| !sent.iter().any(|s| s == *f)) {
+            return Err(refused(request, 0, format!("{}: n8n requires field {field:?}", credential::CUSTOM_AUTH)));
+        }
+        let body = json!({ "id": credential.id, "name": credential.name, "type": credential::CUSTOM_AUTH, "data": data });
+        match self.public(Method::POST, "/credentials", Some(body)).await {
+            Ok(reply) if reply["id"] == credential.id.as_str() => Ok(Ensured::Created),
+            Ok(reply) => Err(refused(request, 200, format!("created credential {} instead of {}", reply["id"], credential.id))),
+            Err(e) if e.status == 409 => {
+                let there = self.public(Method::GET, &format!("/credentials/{}", enc(&credential.id)), None).await?;
+                if there["type"] == credential::CUSTOM_AUTH && there["name"] == credential.name.as_str() {
+                    Ok(Ensured::Existed)
+                } else {
+                    let found = format!("{} {:?} of type {}", credential.id, there["name"], there["type"]);
+                    Err(refused(request, 409, format!("credential id taken by another credential: {found}")))
+                }
+            }
+            Err(e) => Err(e),
         }
     }
 

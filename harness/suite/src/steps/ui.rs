@@ -112,11 +112,11 @@ async fn scan(w: &mut AiwahWorld) -> Result<(), String> {
     let leaks = blocking(|| {
         let _ = std::fs::remove_dir_all(&dir);
         bundle::extract(&image, "/app/.next/static", &dir)?;
-        let files = std::fs::read_dir(dir.join("chunks")).map(|d| d.count()).unwrap_or(0);
-        println!("scanned {image}:/app/.next/static ({files} chunk files)");
-        let leaks = bundle::scan_dir(&dir, &service_key);
+        let scan = bundle::scan_dir(&dir, &service_key);
         let _ = std::fs::remove_dir_all(&dir);
-        Ok::<_, aiwah_harness::Problem>(leaks)
+        let scan = scan?;
+        println!("scanned {image}:/app/.next/static ({} files)", scan.files);
+        Ok::<_, aiwah_harness::Problem>(scan.leaks)
     })
     .map_err(|p| p.to_string())?;
     w.ui.leaks = Some(leaks);
