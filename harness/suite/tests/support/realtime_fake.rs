@@ -1,15 +1,20 @@
 //! An in-process fake of supabase/realtime's Phoenix V1 socket for the realtime client's contract
 //! test: join replies with binding ids, `presence_state`, the `system` "Subscribed to PostgreSQL"
 //! message, `postgres_changes` addressed by ids, broadcast relay, heartbeats; it records every
-//! protocol violation the client commits.
+//! protocol violation the client commits. `commit` routes a row change to the joined bindings as
+//! realtime.apply_rls does (see `cdc`).
 
 #![allow(dead_code)]
+
+#[path = "realtime_cdc.rs"]
+pub mod cdc;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use aiwah_suite::clients::realtime::PgChange;
+use aiwah_suite::clients::realtime::{ChangeKind, PgChange};
+use cdc::{RowChange, Subscription, Table};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
@@ -48,6 +53,8 @@ pub struct Joined {
     pub join_ref: String,
     pub receive_own: bool,
     pub ids: Vec<i64>,
+    /// The bindings as realtime.subscription rows (ids, filters, the access token's claims).
+    pub subscriptions: Vec<Subscription>,
 }
 
 impl State {
@@ -162,11 +169,16 @@ impl Fake {
             s.send(conn, frame(topic, "phx_reply", json!({"status": "error", "response": {"reason": reason}}), r));
             return;
         }
-        let (mut ids, mut echoed) = (Vec::new(), Vec::new());
+        let (mut ids, mut echoed, mut subscriptions) = (Vec::new(), Vec::new(), Vec::new());
+        let claims = cdc::claims_of(f["payload"]["access_token"].as_str());
         for mut binding in f["payload"]["config"]["postgres_changes"].as_array().cloned().unwrap_or_default() {
             s.next_id += 1;
             ids.push(s.next_id);
             binding["id"] = json!(s.next_id);
+            match Subscription::from_binding(&binding, &claims) {
+                Ok(subscription) => subscriptions.push(subscription),
+                Err(unmodelled) => s.violations.push(format!("phx_join: {unmodelled}")),
+            }
             echoed.push(binding);
         }
         if s.swap_echo {
@@ -174,7 +186,7 @@ impl Fake {
         }
         let receive_own = f["payload"]["config"]["broadcast"]["self"] == true;
         let join_ref = f["join_ref"].as_str().unwrap_or_default().to_string();
-        s.conns[conn].joins.insert(topic.to_string(), Joined { join_ref, receive_own, ids: ids.clone() });
+        s.conns[conn].joins.insert(topic.to_string(), Joined { join_ref, receive_own, ids: ids.clone(), subscriptions });
         s.send(conn, frame(topic, "phx_reply", json!({"status": "ok", "response": {"postgres_changes": echoed}}), r));
         s.send(conn, frame(topic, "presence_state", json!({}), Value::Null));
         if ids.is_empty() || s.no_system {
@@ -198,6 +210,21 @@ impl Fake {
         for c in s.conns.iter() {
             if let Some(j) = c.joins.get(topic) {
                 let _ = c.tx.send(frame(topic, "postgres_changes", json!({"ids": pick(j), "data": data}), Value::Null));
+            }
+        }
+    }
+
+    /// Commits `change` to `table`: every joined channel gets one `postgres_changes` frame with the
+    /// ids of its bindings realtime.apply_rls finds it visible to (none: no frame).
+    pub fn commit(&self, table: &Table, change: RowChange) {
+        let s = self.state();
+        for c in s.conns.iter() {
+            for (topic, j) in c.joins.iter() {
+                let Some((visible, data)) = table.route(&change, &j.subscriptions) else { continue };
+                if !visible.is_empty() {
+                    let ids: Vec<i64> = visible.iter().map(|sub| sub.id).collect();
+                    let _ = c.tx.send(frame(topic, "postgres_changes", json!({"ids": ids, "data": data}), Value::Null));
+                }
             }
         }
     }
@@ -260,18 +287,18 @@ pub fn join_violations(f: &Value) -> Vec<String> {
 }
 
 /// `payload.data` of a change to `public.todos`, shaped like realtime's (see postgres_changes_test.exs).
-pub fn row(kind: &str, id: i64) -> Value {
-    let mut data = json!({"schema": "public", "table": "todos", "commit_timestamp": "2025-01-01T00:00:00.000Z",
-        "type": kind, "columns": [{"name": "id", "type": "int8"}, {"name": "title", "type": "text"}], "errors": null});
-    if kind != "DELETE" {
+pub fn row(kind: ChangeKind, id: i64) -> Value {
+    let mut data = json!({"schema": "public", "table": "todos", "commit_timestamp": cdc::COMMIT_TIMESTAMP,
+        "type": kind.as_str(), "columns": [{"name": "id", "type": "int8"}, {"name": "title", "type": "text"}], "errors": null});
+    if kind != ChangeKind::Delete {
         data["record"] = json!({"id": id, "title": format!("t{id}")});
     }
-    if kind != "INSERT" {
+    if kind != ChangeKind::Insert {
         data["old_record"] = json!({"id": id});
     }
     data
 }
 
 pub fn inserts(table: &str) -> Vec<PgChange> {
-    vec![PgChange::new("INSERT", "public", table)]
+    vec![PgChange::new(ChangeKind::Insert, "public", table)]
 }

@@ -18,6 +18,23 @@ pub enum ChangeKind {
     Delete,
 }
 
+impl ChangeKind {
+    pub const ALL: [ChangeKind; 3] = [ChangeKind::Insert, ChangeKind::Update, ChangeKind::Delete];
+
+    /// The word realtime uses on the wire (`data.type`, a binding's `event`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Insert => "INSERT",
+            ChangeKind::Update => "UPDATE",
+            ChangeKind::Delete => "DELETE",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<ChangeKind> {
+        ChangeKind::ALL.into_iter().find(|k| k.as_str() == word)
+    }
+}
+
 /// One `postgres_changes` event (`payload.data`), as realtime sent it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
@@ -38,12 +55,8 @@ pub struct Change {
 impl Change {
     fn parse(data: &Value, received_at: Instant) -> Result<Change, String> {
         let text = |key: &str| data[key].as_str().map(str::to_string).ok_or_else(|| format!("data.{key} missing in {data}"));
-        let kind = match text("type")?.as_str() {
-            "INSERT" => ChangeKind::Insert,
-            "UPDATE" => ChangeKind::Update,
-            "DELETE" => ChangeKind::Delete,
-            other => return Err(format!("data.type {other:?} is not INSERT, UPDATE or DELETE")),
-        };
+        let kind = text("type")?;
+        let kind = ChangeKind::parse(&kind).ok_or_else(|| format!("data.type {kind:?} is not INSERT, UPDATE or DELETE"))?;
         let present = |key: &str| Some(data[key].clone()).filter(|v| !v.is_null());
         let errors = match &data["errors"] {
             Value::Array(items) => items.iter().map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_string)).collect(),
@@ -179,6 +192,16 @@ impl Channel {
     pub async fn expect_no_change(&mut self, within: Duration) -> Result<(), RealtimeError> {
         match self.next_change(within).await {
             Ok(change) => Err(RealtimeError::UnexpectedChange { topic: self.topic.clone(), within, change: change.summary() }),
+            Err(RealtimeError::Timeout { .. }) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Succeeds only if no broadcast arrives within `within`: a closed socket or channel is an error,
+    /// not silence.
+    pub async fn expect_no_broadcast(&mut self, within: Duration) -> Result<(), RealtimeError> {
+        match self.next_broadcast(within).await {
+            Ok((event, payload)) => Err(RealtimeError::UnexpectedBroadcast { topic: self.topic.clone(), within, broadcast: format!("{event} {payload}") }),
             Err(RealtimeError::Timeout { .. }) => Ok(()),
             Err(other) => Err(other),
         }

@@ -18,6 +18,8 @@ pub enum RealtimeError {
     Protocol { waited_for: String, message: String },
     /// `expect_no_change` saw a change.
     UnexpectedChange { topic: String, within: Duration, change: String },
+    /// `expect_no_broadcast` saw a broadcast.
+    UnexpectedBroadcast { topic: String, within: Duration, broadcast: String },
     /// The caller asked for something the client cannot do (bad binding, topic joined twice).
     Usage(String),
 }
@@ -40,6 +42,9 @@ impl fmt::Display for RealtimeError {
             }
             RealtimeError::UnexpectedChange { topic, within, change } => {
                 write!(f, "realtime: expected no change on {topic} for {within:?}, got {change}")
+            }
+            RealtimeError::UnexpectedBroadcast { topic, within, broadcast } => {
+                write!(f, "realtime: expected no broadcast on {topic} for {within:?}, got {broadcast}")
             }
             RealtimeError::Usage(message) => write!(f, "realtime: {message}"),
         }

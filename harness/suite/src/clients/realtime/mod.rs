@@ -34,11 +34,72 @@ impl Default for Options {
     }
 }
 
+/// Which changes a binding asks for: every kind (`*`) or one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Events {
+    All,
+    Only(ChangeKind),
+}
+
+impl Events {
+    /// The binding's `event` on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Events::All => "*",
+            Events::Only(kind) => kind.as_str(),
+        }
+    }
+}
+
+impl From<ChangeKind> for Events {
+    fn from(kind: ChangeKind) -> Events {
+        Events::Only(kind)
+    }
+}
+
+/// What a table's WAL keeps of a changed row's old version (`pg_class.relreplident`, `ALTER TABLE
+/// .. REPLICA IDENTITY`). For a DELETE it is all realtime has to match a subscriber's filter against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplicaIdentity {
+    /// `d`: the primary key columns (PostgreSQL's default).
+    Default,
+    /// `f`: every column.
+    Full,
+    /// `i`: the columns of one unique index.
+    Index,
+    /// `n`: nothing; deletes are not decoded.
+    Nothing,
+}
+
+impl ReplicaIdentity {
+    /// From `pg_class.relreplident`.
+    pub fn from_relreplident(code: &str) -> Option<ReplicaIdentity> {
+        match code {
+            "d" => Some(ReplicaIdentity::Default),
+            "f" => Some(ReplicaIdentity::Full),
+            "i" => Some(ReplicaIdentity::Index),
+            "n" => Some(ReplicaIdentity::Nothing),
+            _ => None,
+        }
+    }
+
+    /// From the words after `REPLICA IDENTITY` in SQL (any case): `full`, `default`, `nothing`, `using index ..`.
+    pub fn from_sql(words: &str) -> Option<ReplicaIdentity> {
+        let words = words.trim().to_ascii_lowercase();
+        match words.as_str() {
+            "default" => Some(ReplicaIdentity::Default),
+            "full" => Some(ReplicaIdentity::Full),
+            "nothing" => Some(ReplicaIdentity::Nothing),
+            _ if words.starts_with("using index ") => Some(ReplicaIdentity::Index),
+            _ => None,
+        }
+    }
+}
+
 /// One `config.postgres_changes` binding of a join.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PgChange {
-    /// `INSERT`, `UPDATE`, `DELETE` or `*`.
-    pub event: String,
+    pub events: Events,
     pub schema: String,
     pub table: String,
     /// PostgREST-style `column=op.value` (eq, neq, lt, lte, gt, gte, in).
@@ -46,8 +107,8 @@ pub struct PgChange {
 }
 
 impl PgChange {
-    pub fn new(event: &str, schema: &str, table: &str) -> PgChange {
-        PgChange { event: event.to_string(), schema: schema.to_string(), table: table.to_string(), filter: None }
+    pub fn new(events: impl Into<Events>, schema: &str, table: &str) -> PgChange {
+        PgChange { events: events.into(), schema: schema.to_string(), table: table.to_string(), filter: None }
     }
 
     pub fn filter(mut self, filter: &str) -> PgChange {
@@ -56,7 +117,7 @@ impl PgChange {
     }
 
     fn to_json(&self) -> Value {
-        let mut binding = json!({"event": self.event, "schema": self.schema, "table": self.table});
+        let mut binding = json!({"event": self.events.as_str(), "schema": self.schema, "table": self.table});
         if let Some(filter) = &self.filter {
             binding["filter"] = json!(filter);
         }
@@ -65,7 +126,7 @@ impl PgChange {
 
     /// realtime-js's check: the server echoes each binding, in request order, with its id added.
     fn matches(&self, server: &Value) -> bool {
-        server["event"] == self.event.as_str()
+        server["event"] == self.events.as_str()
             && server["schema"] == self.schema.as_str()
             && server["table"] == self.table.as_str()
             && server["filter"].as_str() == self.filter.as_deref()
@@ -117,9 +178,6 @@ impl Realtime {
     ) -> Result<Channel, RealtimeError> {
         if changes.is_empty() {
             return Err(RealtimeError::Usage(format!("subscribe to realtime:{name} without postgres_changes bindings")));
-        }
-        if let Some(bad) = changes.iter().find(|c| !["INSERT", "UPDATE", "DELETE", "*"].contains(&c.event.as_str())) {
-            return Err(RealtimeError::Usage(format!("event {:?} is not INSERT, UPDATE, DELETE or *", bad.event)));
         }
         let until = tokio::time::Instant::now() + deadline;
         let bindings: Vec<Value> = changes.iter().map(PgChange::to_json).collect();
