@@ -128,7 +128,7 @@ fn demo_secret_in_a_committed_file_is_caught() {
 #[test]
 fn committed_signed_key_is_caught() {
     let copy = Copy::new();
-    let key = secrets::keys::api_key("service_role", "a-secret-that-is-at-least-32-characters");
+    let key = secrets::keys::api_key(secrets::Role::ServiceRole, "a-secret-that-is-at-least-32-characters");
     copy.mutate("stacks/supabase/compose.yml", "${SERVICE_ROLE_KEY:?run cargo xtask env}", &key);
     copy.assert_finding("stacks/supabase/compose.yml:");
     copy.assert_finding("contains a signed JWT");

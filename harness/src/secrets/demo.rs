@@ -110,7 +110,7 @@ mod tests {
     fn finds_demo_values_and_jwts() {
         assert_eq!(find_demo_value("X=this_password_is_insecure_and_should_be_updated"), Some("this_password_is_insecure_and_should_be_updated"));
         assert_eq!(find_demo_value("X=generated"), None);
-        let jwt = crate::secrets::keys::api_key("anon", "0123456789abcdef0123456789abcdef");
+        let jwt = crate::secrets::keys::api_key(crate::secrets::Role::Anon, "0123456789abcdef0123456789abcdef");
         assert_eq!(find_jwt(&format!("key: {jwt}\n")), Some(jwt.as_str()));
         assert_eq!(find_jwt("a.b.c eyJx.y.z"), None);
     }

@@ -175,7 +175,7 @@ fn generate(generator: &Generator, env: &DotEnv) -> String {
         Generator::Secret { len, .. } => random::alnum(*len),
         Generator::Hex { len } => random::hex(*len),
         Generator::Password { len } => random::password(*len),
-        Generator::Jwt { role } => keys::api_key(role, env.get("JWT_SECRET").expect("template order puts JWT_SECRET first")),
+        Generator::Jwt { role } => keys::api_key(*role, env.get("JWT_SECRET").expect("template order puts JWT_SECRET first")),
         Generator::Bcrypt { of } => bcrypt::hash(env.get(of).expect("template order puts the source first"), BCRYPT_COST).expect("bcrypt of a short password"),
     }
 }
@@ -197,7 +197,7 @@ fn validate(generator: &Generator, value: &str, env: &DotEnv) -> Result<(), Stri
         Generator::Jwt { role } => {
             let secret = env.get("JWT_SECRET").unwrap_or_default();
             let claims = keys::verify_api_key(value, secret).map_err(|e| format!("does not verify with JWT_SECRET ({e})"))?;
-            if &claims.role != role { Err(format!("has role {:?}, expected {role:?}", claims.role)) } else { Ok(()) }
+            if claims.role != *role { Err(format!("has role {:?}, expected {role:?}", claims.role)) } else { Ok(()) }
         }
         Generator::Bcrypt { of } => match bcrypt::verify(env.get(of).unwrap_or_default(), value) {
             Ok(true) => Ok(()),

@@ -4,6 +4,8 @@
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use crate::secrets::Role;
+
 /// Issuer of keys we generate (upstream's generator uses the same).
 pub const ISSUER: &str = "supabase";
 /// Lifetime of generated keys: five years, like upstream's generator.
@@ -11,7 +13,7 @@ pub const LIFETIME_SECS: u64 = 5 * 365 * 24 * 3600;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeyClaims {
-    pub role: String,
+    pub role: Role,
     pub iss: String,
     pub iat: u64,
     pub exp: u64,
@@ -22,9 +24,9 @@ pub fn now() -> u64 {
 }
 
 /// A key for `role` signed with `jwt_secret`.
-pub fn api_key(role: &str, jwt_secret: &str) -> String {
+pub fn api_key(role: Role, jwt_secret: &str) -> String {
     let iat = now();
-    sign(&ApiKeyClaims { role: role.into(), iss: ISSUER.into(), iat, exp: iat + LIFETIME_SECS }, jwt_secret)
+    sign(&ApiKeyClaims { role, iss: ISSUER.into(), iat, exp: iat + LIFETIME_SECS }, jwt_secret)
 }
 
 /// `claims` as an HS256 JWT signed with the raw bytes of `secret` (how Supabase signs its tokens).
@@ -49,9 +51,9 @@ mod tests {
 
     #[test]
     fn signed_key_verifies_only_with_its_secret() {
-        let key = api_key("anon", "0123456789abcdef0123456789abcdef");
+        let key = api_key(Role::Anon, "0123456789abcdef0123456789abcdef");
         let claims = verify_api_key(&key, "0123456789abcdef0123456789abcdef").unwrap();
-        assert_eq!(claims.role, "anon");
+        assert_eq!(claims.role, Role::Anon);
         assert_eq!(claims.iss, ISSUER);
         assert_eq!(claims.exp - claims.iat, LIFETIME_SECS);
         assert!(verify_api_key(&key, "another-secret-another-secret-xx").is_err());

@@ -5,7 +5,9 @@ pub mod dotenv;
 pub mod envfile;
 pub mod keys;
 pub mod random;
+pub mod role;
 pub mod template;
 
 pub use envfile::{EnvReport, ensure, masked, rotate, rotation_warning};
+pub use role::Role;
 pub use template::Template;

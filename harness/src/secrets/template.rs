@@ -19,7 +19,7 @@ pub enum Generator {
     Secret { len: usize, exact: bool },
     Hex { len: usize },
     Password { len: usize },
-    Jwt { role: String },
+    Jwt { role: crate::secrets::Role },
     Bcrypt { of: String },
 }
 
@@ -41,7 +41,7 @@ impl Generator {
             ["@secret", n, "exact"] => Generator::Secret { len: num(Some(n))?, exact: true },
             ["@hex", n] => Generator::Hex { len: num(Some(n))? },
             ["@password", n] => Generator::Password { len: num(Some(n))? },
-            ["@jwt", role] => Generator::Jwt { role: role.to_string() },
+            ["@jwt", role] => Generator::Jwt { role: role.parse().ok()? },
             ["@bcrypt", of] => Generator::Bcrypt { of: of.to_string() },
             _ => return None,
         })
@@ -139,7 +139,7 @@ mod tests {
     #[test]
     fn parses_generators_and_dependents() {
         let t = Template::parse("# c\nJWT_SECRET=@secret 40\nANON_KEY=@jwt anon\nX=literal\nP=@password 20\nH=@bcrypt P\n").unwrap();
-        assert_eq!(t.generator("ANON_KEY"), Some(&Generator::Jwt { role: "anon".into() }));
+        assert_eq!(t.generator("ANON_KEY"), Some(&Generator::Jwt { role: crate::secrets::Role::Anon }));
         assert_eq!(t.secret_keys().collect::<Vec<_>>(), ["JWT_SECRET", "ANON_KEY", "P", "H"]);
         assert_eq!(t.with_dependents(&["JWT_SECRET".into()]), ["JWT_SECRET", "ANON_KEY"]);
         assert_eq!(t.with_dependents(&["P".into()]), ["P", "H"]);

@@ -8,6 +8,7 @@ use base64::Engine;
 
 use aiwah_harness::engine::docker;
 use aiwah_harness::problem::{Problem, Result};
+use aiwah_harness::secrets::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leak {
@@ -42,7 +43,7 @@ pub fn scan_dir(dir: &Path, service_key: &str) -> Result<Scan> {
             leaks.push(Leak { file: rel.clone(), what: "the service-role key's payload (role claim)".into() });
         }
         for token in jwts(&text) {
-            if role_of(token).as_deref() == Some("service_role") {
+            if role_of(token) == Some(Role::ServiceRole) {
                 leaks.push(Leak { file: rel.clone(), what: "a JWT with role service_role".into() });
             }
         }
@@ -80,11 +81,12 @@ fn jwts(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-fn role_of(token: &str) -> Option<String> {
+/// The `role` claim of a JWT-shaped string; `None` when it is not one of the known roles.
+fn role_of(token: &str) -> Option<Role> {
     let payload = token.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    claims["role"].as_str().map(String::from)
+    claims["role"].as_str()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -97,9 +99,9 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("aiwah-bundle-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("chunks")).unwrap();
         let secret = "0123456789abcdef0123456789abcdef";
-        let service = api_key("service_role", secret);
-        let anon = api_key("anon", secret);
-        let other_service = api_key("service_role", "another-secret-another-secret-xx");
+        let service = api_key(Role::ServiceRole, secret);
+        let anon = api_key(Role::Anon, secret);
+        let other_service = api_key(Role::ServiceRole, "another-secret-another-secret-xx");
         std::fs::write(dir.join("chunks/a.js"), format!("const k=\"{anon}\";")).unwrap();
         assert_eq!(scan_dir(&dir, &service).unwrap(), Scan { files: 1, leaks: vec![] }, "the anon key is allowed");
         std::fs::write(dir.join("chunks/b.js"), format!("x=\"{}\"", service.split('.').nth(1).unwrap())).unwrap();
@@ -117,7 +119,7 @@ mod tests {
     #[test]
     fn a_folder_without_files_is_an_error_not_clean() {
         let dir = std::env::temp_dir().join(format!("aiwah-bundle-empty-{}", std::process::id()));
-        let key = api_key("service_role", "0123456789abcdef0123456789abcdef");
+        let key = api_key(Role::ServiceRole, "0123456789abcdef0123456789abcdef");
         let missing = scan_dir(&dir, &key).unwrap_err();
         assert!(missing.to_string().contains("holds no file to scan"), "{missing}");
         std::fs::create_dir_all(dir.join("chunks/empty")).unwrap();

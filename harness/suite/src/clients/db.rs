@@ -15,13 +15,11 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use aiwah_harness::secrets::Role;
 use serde_json::json;
 use tokio::sync::Mutex;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, NoTls, Row};
-
-/// Roles [`Db::as_role`] may switch to (the role name is spliced into SQL, so only these).
-pub const ROLES: &[&str] = &["authenticated", "anon", "service_role"];
 
 /// A refused statement or a failed connection. `sqlstate` is the server's code when it sent one
 /// (`42501` insufficient privilege / RLS violation, `28P01` bad password, `23503` foreign key, ...).
@@ -32,10 +30,6 @@ pub struct DbError {
 }
 
 impl DbError {
-    fn new(message: impl Into<String>) -> DbError {
-        DbError { sqlstate: None, message: message.into() }
-    }
-
     /// 42501: permission denied, including "new row violates row-level security policy".
     pub fn is_insufficient_privilege(&self) -> bool {
         self.sqlstate.as_deref() == Some("42501")
@@ -116,11 +110,10 @@ impl Db {
     }
 
     /// Runs `sql` as `role` with JWT claims `{"sub": sub, "role": role}` (no `sub` when `None`) in one
-    /// transaction, committed on success and rolled back on error. `role` must be one of [`ROLES`].
-    pub async fn as_role(&self, role: &str, sub: Option<&str>, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, DbError> {
-        if !ROLES.contains(&role) {
-            return Err(DbError::new(format!("role {role:?} is not one of {ROLES:?}")));
-        }
+    /// transaction, committed on success and rolled back on error. The role name is spliced into
+    /// SQL: only the [`Role`] enum's names can reach it.
+    pub async fn as_role(&self, role: Role, sub: Option<&str>, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, DbError> {
+        let role = role.as_str();
         let claims = match sub {
             Some(sub) => json!({"sub": sub, "role": role}),
             None => json!({"role": role}),

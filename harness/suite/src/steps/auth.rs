@@ -4,6 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use aiwah_harness::secrets::Role;
 use cucumber::{then, when};
 
 use crate::clients::auth::{Auth, Session, SignUp, User};
@@ -198,7 +199,7 @@ async fn token_names_her(w: &mut AiwahWorld) -> Result<(), String> {
     let claims = jsonwebtoken::decode::<serde_json::Value>(&s.access_token, &jsonwebtoken::DecodingKey::from_secret(secret.as_bytes()), &validation)
         .map_err(|e| format!("access token does not verify with the deployment's secret: {e}"))?
         .claims;
-    if claims["sub"] == s.user.id.as_str() && claims["email"] == w.auth.email.as_str() && claims["role"] == "authenticated" {
+    if claims["sub"] == s.user.id.as_str() && claims["email"] == w.auth.email.as_str() && claims["role"] == Role::Authenticated.as_str() {
         Ok(())
     } else {
         Err(format!("token claims sub={} email={} role={}", claims["sub"], claims["email"], claims["role"]))

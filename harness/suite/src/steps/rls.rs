@@ -1,6 +1,7 @@
 //! Row-level security on `public.todos`, asked two ways: in SQL as the API roles (the way PostgREST
 //! runs a request: role and JWT claims set per transaction) and through Kong and PostgREST.
 
+use aiwah_harness::secrets::Role;
 use cucumber::{given, then, when};
 use serde_json::json;
 
@@ -41,7 +42,7 @@ impl AiwahWorld {
         Ok(id)
     }
 
-    async fn list_sql(&mut self, role: &str, user: Option<&str>) -> Result<(), String> {
+    async fn list_sql(&mut self, role: Role, user: Option<&str>) -> Result<(), String> {
         let sub = match user {
             Some(name) => Some(self.user(name)?.id.clone()),
             None => None,
@@ -70,17 +71,17 @@ async fn todos_exist(w: &mut AiwahWorld, a: String, a_title: String, b: String, 
 
 #[when(expr = "{string} lists the todos in SQL")]
 async fn user_lists_sql(w: &mut AiwahWorld, name: String) -> Result<(), String> {
-    w.list_sql("authenticated", Some(&name)).await
+    w.list_sql(Role::Authenticated, Some(&name)).await
 }
 
 #[when(expr = "an anonymous caller lists the todos in SQL")]
 async fn anon_lists_sql(w: &mut AiwahWorld) -> Result<(), String> {
-    w.list_sql("anon", None).await
+    w.list_sql(Role::Anon, None).await
 }
 
 #[when(expr = "the service role lists the todos in SQL")]
 async fn service_lists_sql(w: &mut AiwahWorld) -> Result<(), String> {
-    w.list_sql("service_role", None).await
+    w.list_sql(Role::ServiceRole, None).await
 }
 
 #[when(expr = "{string} adds a todo {string} for {string} in SQL")]
@@ -89,7 +90,7 @@ async fn add_for_other_sql(w: &mut AiwahWorld, name: String, title: String, othe
     let result = w
         .db()
         .await?
-        .as_role("authenticated", Some(&me), "insert into public.todos (title, user_id) values ($1::text, $2::text::uuid)", &[&title, &them])
+        .as_role(Role::Authenticated, Some(&me), "insert into public.todos (title, user_id) values ($1::text, $2::text::uuid)", &[&title, &them])
         .await;
     match result {
         Ok(_) => Err(format!("{name} wrote a todo owned by {other}: row-level security let it through")),
@@ -104,8 +105,12 @@ async fn add_for_other_sql(w: &mut AiwahWorld, name: String, title: String, othe
 #[when(expr = "{string} marks every todo done in SQL")]
 async fn mark_all_sql(w: &mut AiwahWorld, name: String) -> Result<(), String> {
     let me = w.user(&name)?.id.clone();
-    let rows =
-        w.db().await?.as_role("authenticated", Some(&me), "update public.todos set done = true returning id::text", &[]).await.map_err(|e| e.to_string())?;
+    let rows = w
+        .db()
+        .await?
+        .as_role(Role::Authenticated, Some(&me), "update public.todos set done = true returning id::text", &[])
+        .await
+        .map_err(|e| e.to_string())?;
     w.rls.changed = rows.len();
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use std::str::FromStr;
 
-use aiwah_harness::secrets::keys;
+use aiwah_harness::secrets::{Role, keys};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cucumber::{given, then, when};
@@ -43,7 +43,7 @@ impl BadJwt {
     }
 
     pub fn token(self, jwt_secret: &str, now: u64) -> String {
-        let claims = |exp: u64| json!({ "sub": "00000000-0000-0000-0000-000000000001", "role": "authenticated", "aud": "authenticated", "iat": now.saturating_sub(7200), "exp": exp });
+        let claims = |exp: u64| json!({ "sub": "00000000-0000-0000-0000-000000000001", "role": Role::Authenticated, "aud": "authenticated", "iat": now.saturating_sub(7200), "exp": exp });
         match self {
             BadJwt::Forged => keys::sign(&claims(now + 3600), &aiwah_harness::secrets::random::from_alphabet(b"abcdefghijklmnopqrstuvwxyz0123456789", 40)),
             BadJwt::Expired => keys::sign(&claims(now.saturating_sub(3600)), jwt_secret),

@@ -33,7 +33,9 @@ impl AiwahWorld {
     fn storage_as(&self, caller: Caller) -> Result<Storage, String> {
         let key = match caller {
             Caller::ServiceRole => Some(self.service_key()?),
-            Caller::Forged => Some(aiwah_harness::secrets::keys::api_key("service_role", &aiwah_harness::secrets::random::alnum(40))),
+            Caller::Forged => {
+                Some(aiwah_harness::secrets::keys::api_key(aiwah_harness::secrets::Role::ServiceRole, &aiwah_harness::secrets::random::alnum(40)))
+            }
             Caller::NoKey => None,
         };
         Ok(Storage::new(&self.suite.gateway, key.as_deref()))

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use aiwah_harness::secrets::Role;
 use cucumber::given;
 use serde::Serialize;
 
@@ -49,7 +50,7 @@ impl AiwahWorld {
         #[derive(Serialize)]
         struct Claims<'a> {
             sub: &'a str,
-            role: &'a str,
+            role: Role,
             aud: &'a str,
             email: &'a str,
             iat: u64,
@@ -61,7 +62,7 @@ impl AiwahWorld {
         }
         let secret = self.suite.secret("JWT_SECRET").map_err(|p| p.to_string())?;
         let iat = aiwah_harness::secrets::keys::now();
-        let claims = Claims { sub: &user.id, role: "authenticated", aud: "authenticated", email: &user.email, iat, exp: iat + 3600 };
+        let claims = Claims { sub: &user.id, role: Role::Authenticated, aud: "authenticated", email: &user.email, iat, exp: iat + 3600 };
         Ok(aiwah_harness::secrets::keys::sign(&claims, &secret))
     }
 
