@@ -113,6 +113,9 @@ pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
         format!("deployment_ready_s {:.1}\nrun_s {:.1}\n{}", ready_in.as_secs_f64(), ran_for.as_secs_f64(), attach_summary(&args.reports)),
     );
     let Suite { mut deployment, .. } = suite;
+    // The handle holds the copy's stack models, secrets in their environment included: it goes
+    // with the copy (the reports stay).
+    let _ = std::fs::remove_file(&file);
     deployment.down()?;
     eprintln!("holder: deployment {} torn down", deployment.id());
     Ok(())

@@ -13,7 +13,8 @@ use crate::stack::{Compose, LoadOptions, Platform, StackModel};
 
 /// What another process needs to attach to a running ephemeral copy (the suite's shared
 /// deployment) with no engine or compose call: written by the process that holds the copy, read
-/// by the test processes.
+/// by the test processes. The models carry the copy's secrets (service environments): the holder
+/// writes it private and removes it with the copy.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Handle {
     pub id: String,
