@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use aiwah_harness::engine::probe::{self, Outcome};
 use aiwah_harness::engine::sweep;
-use aiwah_harness::engine::{Deployment, Source, plan};
+use aiwah_harness::engine::{Deployment, Source, docker, plan};
 
 fn root() -> std::path::PathBuf {
     aiwah_harness::repo::this_checkout()
@@ -196,4 +196,10 @@ fn migrations_apply_once_and_an_edited_applied_migration_is_refused() {
     std::fs::write(&file, std::fs::read_to_string(&file).unwrap() + "\n-- edited\n").unwrap();
     let problem = deployment.migrate().unwrap_err().to_string();
     assert!(problem.starts_with("fixtures/sql/0001_todos.sql: was changed after it was applied"), "{problem}");
+}
+
+#[test]
+fn only_no_such_image_reads_as_absent() {
+    assert!(docker::image_present(&base_image()).unwrap(), "a built offline image is present");
+    assert!(!docker::image_present("aiwah-no-such/image:never-built").unwrap(), "the engine's \"No such image\" is absence");
 }

@@ -6,7 +6,7 @@ use aiwah_harness::engine::{Deployment, Source, docker};
 use aiwah_harness::stack::Platform;
 use aiwah_harness::{Problem, Problems};
 
-/// Image source flags shared by `up`, `copy`, `doctor`.
+/// Image source flags shared by `up`, `copy`, `doctor`, `clean`.
 #[derive(clap::Args, Clone, Default)]
 pub struct SourceArgs {
     /// Use images built on this machine from stacks/offline (air-gapped; builds what is missing).
@@ -44,6 +44,13 @@ pub fn persistent(root: &Path, source: &Source, overrides: Vec<String>) -> Resul
         return Err(Problem::new(env.display().to_string(), "does not exist").hint("run `cargo xtask up` (it writes it) or `cargo xtask env`").into());
     }
     Ok(Deployment::persistent(root, source, overrides)?)
+}
+
+/// The persistent deployment as `up` started it, for commands that look or stop (`status`,
+/// `logs`, `down`, `restart`): nothing is resolved again, no override file is written.
+pub fn running(root: &Path) -> Result<Deployment, Problems> {
+    require_engine()?;
+    Ok(Deployment::open_persistent(root)?)
 }
 
 /// A target of `logs`/`restart`: a stack, `stack/service`, or a service name unique across stacks.

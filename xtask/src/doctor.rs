@@ -5,12 +5,12 @@
 use std::net::TcpListener;
 use std::path::Path;
 
-use aiwah_harness::engine::plan::{self, recipe_for};
-use aiwah_harness::engine::{Source, docker};
-use aiwah_harness::stack::{Compose, Manifest};
+use aiwah_harness::engine::plan::recipe_for;
+use aiwah_harness::engine::{Deployment, ImagePlan, Source, Tier, docker};
+use aiwah_harness::stack::{Compose, LoadOptions, Manifest, Platform};
 use aiwah_harness::{Problem, Problems};
 
-use crate::deploy::{self, SourceArgs};
+use crate::deploy::SourceArgs;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -55,19 +55,22 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
             Source::Offline => "offline builds".into(),
         }
     );
+    // The engine's own resolution: what `up` and the suite would run from this source.
+    let plan = ImagePlan::resolve(root, &manifest, &source)?;
     for (key, entry) in &manifest.images {
-        let official = docker::image_present(&entry.image);
-        let offline = recipe_for(&entry.image, entry.offline).map(|r| plan::offline_tag(root, r).map(|t| (r, docker::image_present(&t), t)));
-        let (verdict, blocking) = match (&source, official, &offline) {
-            (Source::Offline, _, Some(Ok((r, true, _)))) | (Source::Auto, false, Some(Ok((r, true, _)))) => {
-                (format!("offline {r} build ({})", if *r == "placeholder" { "placeholder: scenarios needing it skip" } else { "substitute" }), false)
-            }
-            (Source::Offline, _, Some(Ok((r, false, _)))) => (format!("offline {r} build missing — cargo xtask images build --offline"), true),
-            (_, true, _) => ("official image present".to_string(), false),
-            (_, false, None) => ("built from source by compose".to_string(), false),
-            (_, false, Some(Err(p))) => (format!("missing; no offline recipe ({})", p.message), true),
-            (_, false, Some(Ok((r, false, _)))) => (format!("missing — docker pull it, or cargo xtask images build --offline ({r})"), true),
-            (_, false, Some(Ok(_))) => ("missing".to_string(), true),
+        let choice = plan.choice(&entry.image).ok_or_else(|| Problem::new(format!("image {}", entry.image), "has no place in the image plan"))?;
+        let present = docker::image_present(&choice.image)?;
+        let recipe = recipe_for(&entry.image, entry.offline);
+        let (verdict, blocking) = match (choice.tier, present) {
+            (Tier::Source, _) => ("built from source by compose".to_string(), false),
+            (Tier::Official, true) => ("official image present".to_string(), false),
+            (Tier::Official, false) => match recipe {
+                Some(r) => (format!("missing — docker pull it, or cargo xtask images build --offline ({r})"), true),
+                None => ("missing — docker pull it".to_string(), true),
+            },
+            (Tier::Substitute, true) => (format!("offline build {} (substitute)", choice.image), false),
+            (Tier::Placeholder, true) => (format!("offline build {} (placeholder: scenarios needing it skip)", choice.image), false),
+            (Tier::Substitute | Tier::Placeholder, false) => (format!("offline build {} missing — cargo xtask images build --offline", choice.image), true),
         };
         println!("  {key:<20} {:<42} {verdict}", entry.image);
         if blocking {
@@ -75,11 +78,24 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
         }
     }
 
-    if aiwah_harness::engine::deployment::env_file(root).is_file() {
-        let deployment = deploy::persistent(root, &source, vec![])?;
+    let env_file = aiwah_harness::engine::deployment::env_file(root);
+    if env_file.is_file() {
+        // Read-only: the running deployment as `up` left it, else the stacks as `up` would read them.
+        let running = Deployment::open_persistent(root).ok();
+        let models = match &running {
+            Some(deployment) => deployment.models.clone(),
+            None => {
+                let opts = LoadOptions {
+                    project_prefix: aiwah_harness::engine::deployment::persistent_name()?,
+                    env_files: Some(vec![root.join(aiwah_harness::stack::manifest::IMAGES_ENV_FILE), env_file]),
+                    ..LoadOptions::persistent()
+                };
+                Platform::load(root)?.load_all(&Compose::locate()?, &opts)?
+            }
+        };
         println!("ports");
-        for model in &deployment.models {
-            let states = deployment.states(&model.stack).unwrap_or_default();
+        for model in &models {
+            let states = running.as_ref().and_then(|d| d.states(&model.stack).ok()).unwrap_or_default();
             for (name, service) in &model.config.services {
                 for port in
                     service.ports.iter().filter_map(|p| p.published.as_deref().and_then(|x| x.parse::<u16>().ok()).map(|n| (p.host_address().to_string(), n)))

@@ -5,17 +5,15 @@ use std::path::Path;
 
 use aiwah_harness::Problems;
 
-use crate::deploy::{self, SourceArgs};
+use crate::deploy;
 
 #[derive(clap::Args)]
 pub struct Args {
     stacks: Vec<String>,
-    #[command(flatten)]
-    source: SourceArgs,
 }
 
 pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
-    let deployment = deploy::persistent(root, &args.source.source()?, vec![])?;
+    let deployment = deploy::running(root)?;
     for stack in deploy::select_stacks(&deployment.platform, &args.stacks)?.iter().rev() {
         eprintln!("stopping {stack} (volumes kept)");
         deployment.stop_stack(stack, false)?;

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use aiwah_harness::{Problem, Problems};
 
-use crate::deploy::{self, SourceArgs};
+use crate::deploy;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -14,12 +14,10 @@ pub struct Args {
     follow: bool,
     #[arg(long, default_value_t = 200)]
     tail: usize,
-    #[command(flatten)]
-    source: SourceArgs,
 }
 
 pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
-    let deployment = deploy::persistent(root, &args.source.source()?, vec![])?;
+    let deployment = deploy::running(root)?;
     let target = deploy::resolve_target(&deployment, &args.target)?;
     let mut cmd = deployment.compose_command(&target.stack)?;
     cmd.args(["logs", "--no-color", "--tail", &args.tail.to_string()]);

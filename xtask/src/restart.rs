@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aiwah_harness::{Problem, Problems};
 
-use crate::deploy::{self, SourceArgs};
+use crate::deploy;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -13,12 +13,10 @@ pub struct Args {
     target: Option<String>,
     #[arg(long, default_value_t = 300)]
     timeout: u64,
-    #[command(flatten)]
-    source: SourceArgs,
 }
 
 pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
-    let deployment = deploy::persistent(root, &args.source.source()?, vec![])?;
+    let deployment = deploy::running(root)?;
     let targets = match &args.target {
         Some(name) => vec![deploy::resolve_target(&deployment, name)?],
         None => deploy::stack_names(&deployment.platform).into_iter().map(|stack| deploy::Target { stack, service: None }).collect(),

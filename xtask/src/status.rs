@@ -1,12 +1,12 @@
-//! `cargo xtask status [STACK...] [-o table|env|json]`: every service's state, health, tier and ports.
+//! `cargo xtask status [STACK...] [-o table|env|json]`: every service's state, health, tier (the
+//! `io.aiwah.tier` label its container carries) and ports. Reads the deployment `up` started; writes nothing.
 
 use std::path::Path;
 
 use aiwah_harness::Problems;
 use aiwah_harness::engine::Deployment;
-use aiwah_harness::engine::overrides::labels;
 
-use crate::deploy::{self, SourceArgs};
+use crate::deploy;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -14,8 +14,6 @@ pub struct Args {
     /// table (default), env (KEY=value lines for scripts) or json.
     #[arg(short = 'o', long = "output", default_value = "table")]
     output: Format,
-    #[command(flatten)]
-    source: SourceArgs,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -46,7 +44,8 @@ pub fn rows(deployment: &Deployment, stacks: &[String]) -> Result<Vec<Row>, Prob
                 service: name.clone(),
                 state: state.map(|s| s.state.clone()).unwrap_or_else(|| "absent".into()),
                 health: state.map(|s| s.health.clone()).unwrap_or_default(),
-                tier: service.labels.get(labels::TIER).cloned().unwrap_or_default(),
+                // What the container carries, not what a plan would decide now.
+                tier: state.and_then(|s| s.tier).map(|t| t.label().to_string()).unwrap_or_else(|| "-".into()),
                 image: service.image.clone().unwrap_or_default(),
                 urls: if state.is_some() { deployment.urls(&model.stack, name) } else { vec![] },
             });
@@ -73,7 +72,7 @@ pub fn print_table(deployment: &Deployment, stacks: &[String]) -> Result<(), Pro
 }
 
 pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
-    let deployment = deploy::persistent(root, &args.source.source()?, vec![])?;
+    let deployment = deploy::running(root)?;
     let stacks = deploy::select_stacks(&deployment.platform, &args.stacks)?;
     match args.output {
         Format::Table => print_table(&deployment, &stacks)?,

@@ -23,6 +23,8 @@ pub struct Args {
 
 pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
     deploy::require_engine()?;
+    // Unknown stacks are refused before anything is written.
+    let stacks = deploy::select_stacks(&aiwah_harness::stack::Platform::load(root)?, &args.start.stacks)?;
     let env = aiwah_harness::engine::deployment::env_file(root);
     let report = secrets::ensure(&Template::load(root)?, &env)?;
     if report.created {
@@ -44,7 +46,6 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
     }
     let source = args.start.source.source()?;
     let deployment = deploy::persistent(root, &source, args.with.clone())?;
-    let stacks = deploy::select_stacks(&deployment.platform, &args.start.stacks)?;
     if source == Source::Offline {
         let recipes = crate::images::recipes_for_stacks(root, &deployment, &stacks)?;
         if !recipes.is_empty() {

@@ -17,6 +17,9 @@ use crate::secrets::{self, Template};
 use crate::stack::compose::Invocation;
 use crate::stack::{Compose, LoadOptions, Manifest, Platform, StackModel};
 
+mod reopen;
+pub use reopen::{Handle, env_file, persistent_name};
+
 pub struct Deployment {
     pub owner: Owner,
     pub root: PathBuf,
@@ -34,19 +37,8 @@ pub struct Deployment {
     torn_down: bool,
     /// Another process owns this copy (see [`Handle`]): never torn down from here.
     attached: bool,
-}
-
-/// What another process needs to attach to a running ephemeral copy (the suite's shared
-/// deployment): written by the process that holds the copy, read by the test processes.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Handle {
-    pub id: String,
-    /// The holder's run id (`pid@start@boot`): its labels, and what sweeps judge it by.
-    pub run: String,
-    pub kong_port: u16,
-    pub stacks: Vec<String>,
-    pub source: String,
-    pub root: PathBuf,
+    /// Host ports known without asking the engine (a handle carries them): `stack/service/target` → port.
+    host_ports: BTreeMap<String, u16>,
 }
 
 impl Deployment {
@@ -87,41 +79,8 @@ impl Deployment {
         built
     }
 
-    /// This copy as another process can find it again ([`Deployment::attach`]).
-    pub fn handle(&self) -> Handle {
-        let stacks = self.platform.stacks.iter().map(|s| s.name.clone()).collect();
-        let kong_port = self.owner.pinned_ports.get(KONG_PIN).copied().unwrap_or(0);
-        Handle { id: self.owner.deployment.clone(), run: self.owner.run.clone(), kong_port, stacks, source: self.source_name.clone(), root: self.root.clone() }
-    }
-
-    /// The copy another process holds, for use (ports, logs, queries) but never teardown.
-    pub fn attach(handle: &Handle) -> Result<Deployment> {
-        let mut platform = Platform::load(&handle.root)?;
-        platform.stacks.retain(|s| handle.stacks.contains(&s.name));
-        let workdir = copy_workdir(&handle.id);
-        if !workdir.join(".env").is_file() {
-            return Err(Problem::new(format!("deployment {}", handle.id), "is gone (its work folder has no .env)")
-                .hint("the process holding it has ended; start the run again"));
-        }
-        let source = Source::parse(&handle.source)?;
-        let mut deployment = Deployment::ephemeral_in(&handle.root, &source, platform, handle.id.clone(), handle.kong_port, handle.run.clone(), &workdir)?;
-        deployment.attached = true;
-        Ok(deployment)
-    }
-
     fn ephemeral_in(root: &Path, source: &Source, platform: Platform, id: String, kong_port: u16, run: String, workdir: &Path) -> Result<Deployment> {
-        let env = workdir.join(".env");
-        let mut opts = LoadOptions::hermetic(&format!("aiwah-{id}"), vec![root.join(crate::stack::manifest::IMAGES_ENV_FILE), env]);
-        let shared_network = format!("aiwah-{id}-shared");
-        opts.env.insert(platform.shared_network_variable.clone(), shared_network.clone());
-        // The copy's browsers must reach the copy's own Kong: fix its port now and point the public
-        // URLs (compiled into the UI, used by Auth for links) at it.
-        let public_url = format!("http://127.0.0.1:{kong_port}");
-        for key in ["SUPABASE_PUBLIC_URL", "API_EXTERNAL_URL"] {
-            opts.env.insert(key.into(), public_url.clone());
-        }
-        let pinned_ports = BTreeMap::from([(KONG_PIN.to_string(), kong_port)]);
-        let owner = Owner { deployment: id, run, ephemeral: true, pinned_ports };
+        let (opts, shared_network, owner) = copy_options(root, &platform, id, kong_port, run, workdir);
         Deployment::prepare(root, platform, source, owner, opts, shared_network, workdir.to_path_buf())
     }
 
@@ -131,17 +90,13 @@ impl Deployment {
     pub fn persistent(root: &Path, source: &Source, overrides: Vec<String>) -> Result<Deployment> {
         let name = persistent_name()?;
         let platform = Platform::load(root)?;
-        let mut opts = LoadOptions::persistent();
-        opts.project_prefix = name.clone();
-        opts.overrides = overrides;
-        opts.env_files = Some(vec![root.join(crate::stack::manifest::IMAGES_ENV_FILE), env_file(root)]);
+        let opts = reopen::persistent_options(root, &name, overrides);
         let shared_network = crate::stack::shared_network_name(&platform, &opts);
-        let workdir = root.join("target").join(format!("{name}-deployment"));
+        let workdir = persistent_workdir(root, &name);
         std::fs::create_dir_all(&workdir).map_err(|e| Problem::new(workdir.display().to_string(), format!("cannot create: {e}")))?;
-        // A constant run label: labels are part of compose's config hash, so a changing one would
-        // recreate every container on each `up`.
-        let owner = Owner { deployment: name, run: "persistent".into(), ephemeral: false, pinned_ports: BTreeMap::new() };
-        Deployment::prepare(root, platform, source, owner, opts, shared_network, workdir)
+        let deployment = Deployment::prepare(root, platform, source, persistent_owner(name), opts, shared_network, workdir)?;
+        deployment.record()?;
+        Ok(deployment)
     }
 
     fn prepare(
@@ -187,6 +142,7 @@ impl Deployment {
             torn_down: false,
             attached: false,
             source_name: source.name(),
+            host_ports: BTreeMap::new(),
         };
         Ok(deployment)
     }
@@ -277,7 +233,7 @@ impl Deployment {
         let model = self.models.iter().find(|m| m.stack == stack).ok_or_else(|| Problem::new(format!("stack {stack}"), "is not part of this deployment"))?;
         for (name, service) in &model.config.services {
             let Some(image) = service.image.as_deref() else { continue };
-            if docker::image_present(image) {
+            if docker::image_present(image)? {
                 continue;
             }
             if service.build.is_none() {
@@ -312,6 +268,9 @@ impl Deployment {
 
     /// The loopback host port the engine gave `service`'s container port `target`.
     pub fn host_port(&self, stack: &str, service: &str, target: u16) -> Result<u16> {
+        if let Some(port) = self.host_ports.get(&format!("{stack}/{service}/{target}")) {
+            return Ok(*port);
+        }
         let out =
             crate::stack::compose::run(self.compose.command(&self.invocation(stack)?).args(["port", service, &target.to_string()]), "docker compose port")?;
         let text = String::from_utf8_lossy(&out.stdout);
@@ -370,6 +329,33 @@ fn copy_workdir(id: &str) -> PathBuf {
     std::env::temp_dir().join(format!("aiwah-{id}"))
 }
 
+/// Where the persistent deployment `name` keeps its overrides and its record.
+fn persistent_workdir(root: &Path, name: &str) -> PathBuf {
+    root.join("target").join(format!("{name}-deployment"))
+}
+
+/// A constant run label: labels are part of compose's config hash, so a changing one would
+/// recreate every container on each `up`.
+fn persistent_owner(name: String) -> Owner {
+    Owner { deployment: name, run: "persistent".into(), ephemeral: false, pinned_ports: BTreeMap::new() }
+}
+
+/// How an ephemeral copy's compose files are read: its project names, `.env`, shared network and
+/// the public URLs of its pinned gateway port.
+fn copy_options(root: &Path, platform: &Platform, id: String, kong_port: u16, run: String, workdir: &Path) -> (LoadOptions, String, Owner) {
+    let mut opts = LoadOptions::hermetic(&format!("aiwah-{id}"), vec![root.join(crate::stack::manifest::IMAGES_ENV_FILE), workdir.join(".env")]);
+    let shared_network = format!("aiwah-{id}-shared");
+    opts.env.insert(platform.shared_network_variable.clone(), shared_network.clone());
+    // The copy's browsers must reach the copy's own Kong: fix its port now and point the public
+    // URLs (compiled into the UI, used by Auth for links) at it.
+    let public_url = format!("http://127.0.0.1:{kong_port}");
+    for key in ["SUPABASE_PUBLIC_URL", "API_EXTERNAL_URL"] {
+        opts.env.insert(key.into(), public_url.clone());
+    }
+    let pinned_ports = BTreeMap::from([(KONG_PIN.to_string(), kong_port)]);
+    (opts, shared_network, Owner { deployment: id, run, ephemeral: true, pinned_ports })
+}
+
 /// Override files are read by every compose call, also from other processes attached to the same
 /// copy: rewrite them only when they change, and never leave a half-written one.
 fn write_if_changed(file: &Path, text: &str) -> Result<()> {
@@ -385,20 +371,6 @@ fn free_loopback_port() -> Result<u16> {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .map_err(|e| Problem::new("127.0.0.1", format!("no free port: {e}")))
-}
-
-/// The persistent deployment's name: `AIWAH_DEPLOYMENT` or `aiwah`.
-pub fn persistent_name() -> Result<String> {
-    let name = std::env::var("AIWAH_DEPLOYMENT").ok().filter(|n| !n.is_empty()).unwrap_or_else(|| "aiwah".into());
-    if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return Err(Problem::new("AIWAH_DEPLOYMENT", format!("{name:?} is not a valid name")).hint("lowercase letters, digits and '-', starting with a letter"));
-    }
-    Ok(name)
-}
-
-/// The persistent deployment's `.env`: `AIWAH_ENV_FILE` or `<root>/.env`.
-pub fn env_file(root: &Path) -> PathBuf {
-    std::env::var_os("AIWAH_ENV_FILE").filter(|p| !p.is_empty()).map(PathBuf::from).unwrap_or_else(|| root.join(".env"))
 }
 
 /// Six lowercase hex digits from the OS's random source: short enough for readable names.

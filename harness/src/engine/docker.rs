@@ -97,6 +97,31 @@ pub fn ensure_network(name: &str, labels: &[(String, String)]) -> Result<bool> {
     Ok(true)
 }
 
-pub fn image_present(image: &str) -> bool {
-    docker(&["image", "inspect", "--format", "{{.Id}}", image]).is_ok()
+/// Whether the engine has `image`. Only the engine's own "No such image" means absent: an engine
+/// that cannot be asked (down, no permission) is an error naming it, never read as "absent".
+pub fn image_present(image: &str) -> Result<bool> {
+    let out = Command::new("docker")
+        .args(["image", "inspect", "--format", "{{.Id}}", image])
+        .output()
+        .map_err(|e| Problem::new("docker", format!("cannot run the docker CLI: {e}")).hint("install Docker (here: bash stacks/offline/engine.sh)"))?;
+    if out.status.success() {
+        return Ok(true);
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.lines().any(|l| l.contains("No such image")) {
+        return Ok(false);
+    }
+    Err(Problem::new(
+        engine_name(),
+        format!("cannot tell whether image {image} is present: {}", crate::problem::last_line(&err, "docker image inspect failed")),
+    )
+    .hint("start dockerd (here: bash stacks/offline/engine.sh) or fix DOCKER_HOST"))
+}
+
+/// The engine the CLI talks to, for messages: `docker engine at $DOCKER_HOST`, or its default socket.
+pub fn engine_name() -> String {
+    match std::env::var("DOCKER_HOST") {
+        Ok(host) if !host.is_empty() => format!("docker engine at {host}"),
+        _ => "docker engine (default socket)".to_string(),
+    }
 }

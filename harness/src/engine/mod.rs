@@ -8,6 +8,7 @@ pub mod migrate;
 pub mod overrides;
 pub mod plan;
 pub mod probe;
+pub mod recipe;
 pub mod start;
 pub mod sweep;
 pub mod teardown;

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use crate::problem::{Problem, Result};
 use crate::stack::manifest::{Manifest, Offline};
@@ -64,7 +63,8 @@ impl Source {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Tier {
     Official,
     /// The same upstream software from packages (PostgreSQL, n8n): real, but marked in reports.
@@ -84,9 +84,14 @@ impl Tier {
             Tier::Placeholder => "placeholder",
         }
     }
+
+    /// The tier a label names ([`Tier::label`]'s inverse).
+    pub fn from_label(label: &str) -> Option<Tier> {
+        [Tier::Official, Tier::Substitute, Tier::Source, Tier::Placeholder].into_iter().find(|t| t.label() == label)
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Choice {
     /// The manifest's pinned image (what an official deployment runs).
     pub official: String,
@@ -97,7 +102,7 @@ pub struct Choice {
 }
 
 /// Manifest image → choice, for one deployment.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImagePlan {
     pub by_official: BTreeMap<String, Choice>,
 }
@@ -112,7 +117,7 @@ impl ImagePlan {
         let mut by_official = BTreeMap::new();
         for entry in manifest.images.values().filter(|e| wanted(&e.image)) {
             let source = match source {
-                Source::Auto => auto_source(root, &entry.image, entry.offline),
+                Source::Auto => auto_source(root, &entry.image, entry.offline)?,
                 other => other.clone(),
             };
             let (image, tier) = match (&source, entry.offline) {
@@ -134,14 +139,15 @@ impl ImagePlan {
 }
 
 /// Auto: official if present, else an offline build if present, else official (reported missing later).
-fn auto_source(root: &Path, official: &str, offline: Offline) -> Source {
-    if crate::engine::docker::image_present(official) {
-        return Source::Registry;
+/// An engine that cannot be asked is an error, never read as "absent".
+fn auto_source(root: &Path, official: &str, offline: Offline) -> Result<Source> {
+    if crate::engine::docker::image_present(official)? {
+        return Ok(Source::Registry);
     }
-    let Some(recipe) = recipe_for(official, offline) else { return Source::Registry };
+    let Some(recipe) = recipe_for(official, offline) else { return Ok(Source::Registry) };
     match offline_tag(root, recipe) {
-        Ok(tag) if crate::engine::docker::image_present(&tag) => Source::Offline,
-        _ => Source::Registry,
+        Ok(tag) if crate::engine::docker::image_present(&tag)? => Ok(Source::Offline),
+        _ => Ok(Source::Registry),
     }
 }
 
@@ -167,15 +173,8 @@ fn offline_tag_or_missing(root: &Path, name: &str) -> String {
     offline_tag(root, name).unwrap_or_else(|_| format!("aiwah-offline/{name}:no-such-recipe"))
 }
 
-/// The tag `stacks/offline/build.sh` gives recipe `name` (a hash of the recipe: no engine needed).
+/// The tag `stacks/offline/build.sh` gives recipe `name` (a hash of the recipe: no engine, no
+/// `bash`; computed once per process, see [`crate::engine::recipe`]).
 pub fn offline_tag(root: &Path, name: &str) -> Result<String> {
-    let script = root.join("stacks/offline/build.sh");
-    let out =
-        Command::new("bash").arg(&script).args(["--tag", name]).output().map_err(|e| Problem::new("stacks/offline/build.sh", format!("cannot run: {e}")))?;
-    let tag = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    if !out.status.success() || tag.is_empty() {
-        let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        return Err(Problem::new("stacks/offline/build.sh", format!("no tag for recipe {name}: {why}")));
-    }
-    Ok(tag)
+    crate::engine::recipe::tag(root, name)
 }

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::engine::deployment::Deployment;
+use crate::engine::overrides::labels;
+use crate::engine::plan::Tier;
 use crate::problem::{Problem, Result};
 use crate::stack::compose;
 
@@ -18,6 +20,10 @@ pub struct ServiceState {
     pub service: String,
     pub state: String,
     pub health: String,
+    /// The tier its container carries (label `io.aiwah.tier`, set when it was created).
+    pub tier: Option<Tier>,
+    /// Container port → host port, for ports the engine published.
+    pub host_ports: BTreeMap<u16, u16>,
 }
 
 impl ServiceState {
@@ -133,6 +139,20 @@ impl Deployment {
                 service: v["Service"].as_str().unwrap_or_default().to_string(),
                 state: v["State"].as_str().unwrap_or_default().to_string(),
                 health: v["Health"].as_str().unwrap_or_default().to_string(),
+                // Compose joins the labels with commas; the tier's value never holds one.
+                tier: v["Labels"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .split(',')
+                    .find_map(|l| l.strip_prefix(&format!("{}=", labels::TIER)))
+                    .and_then(Tier::from_label),
+                host_ports: v["Publishers"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| Some((u16::try_from(p["TargetPort"].as_u64()?).ok()?, u16::try_from(p["PublishedPort"].as_u64()?).ok()?)))
+                    .filter(|(_, published)| *published != 0)
+                    .collect(),
             })
             .collect())
     }

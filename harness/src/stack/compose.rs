@@ -9,7 +9,7 @@ use crate::problem::{Problem, Result};
 use crate::repo;
 
 /// How to run Compose v2 on this machine: `docker compose` (the CLI plugin) or a standalone `docker-compose` v2.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Compose {
     program: String,
     leading_args: Vec<String>,

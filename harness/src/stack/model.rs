@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// One stack as compose interprets it for one project name.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StackModel {
     /// Stack name from `stacks/stacks.toml` (`supabase`, `n8n`, `ui`).
     pub stack: String,
@@ -16,7 +16,7 @@ pub struct StackModel {
     pub config: ComposeConfig,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ComposeConfig {
     /// The compose project name.
     pub name: String,
@@ -27,7 +27,7 @@ pub struct ComposeConfig {
     pub volumes: BTreeMap<String, Volume>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Service {
     pub image: Option<String>,
     pub build: Option<serde_json::Value>,
@@ -47,13 +47,13 @@ pub struct Service {
     pub labels: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct NetworkAttachment {
     #[serde(default)]
     pub aliases: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Port {
     pub host_ip: Option<String>,
     pub target: u32,
@@ -81,7 +81,7 @@ impl Port {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Healthcheck {
     pub test: Option<Vec<String>>,
     #[serde(default)]
@@ -94,12 +94,12 @@ impl Healthcheck {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Dependency {
     pub condition: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Network {
     /// The engine-level name (project-scoped unless the file fixed it).
     pub name: Option<String>,
@@ -109,7 +109,7 @@ pub struct Network {
     pub internal: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Volume {
     pub name: Option<String>,
     #[serde(default)]

@@ -64,7 +64,8 @@ pub fn setup(root: &Path, exe: &Path, holder_args: &[&str]) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(250));
     }
-    let tiers = Tiers::resolve(root, &Source::from_env()?)?;
+    // The tiers the copy was started with (no second resolution that could differ from them).
+    let tiers = Tiers::from_plan(&crate::stack::Manifest::load(root)?, &shared::read_handle(&handle)?.plan);
     let cases = catalog::load(root)?;
     let skipped: Vec<String> = cases.iter().filter_map(|c| Some(format!("  skipped: {} — {}", c.name, tiers.skip_reason(c)?))).collect();
     println!("conformance: {} scenarios, {} skipped here (placeholders), reports in {}", cases.len(), skipped.len(), reports.display());
@@ -86,7 +87,7 @@ pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
     eprintln!("holder: starting the suite deployment (stacks {})", shared::STACKS.join(", "));
     let suite = Suite::start(root, source, &shared::STACKS, &|line| eprintln!("  {line}"))?;
     let ready_in = started.elapsed();
-    let handle = serde_json::to_string_pretty(&suite.deployment.handle()).map_err(|e| Problem::new("handle", e.to_string()))?;
+    let handle = serde_json::to_string_pretty(&suite.deployment.handle()?).map_err(|e| Problem::new("handle", e.to_string()))?;
     let file = args.reports.join("handle.json");
     // Appearing whole is what tells the setup script the copy is ready.
     crate::secrets::envfile::write_private(&file, &handle).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))?;
@@ -107,11 +108,32 @@ pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
         Err(problem) => eprintln!("holder: {problem}"),
     }
     let timing = args.reports.join("timing.txt");
-    let _ = std::fs::write(&timing, format!("deployment_ready_s {:.1}\nrun_s {:.1}\n", ready_in.as_secs_f64(), ran_for.as_secs_f64()));
+    let _ = std::fs::write(
+        &timing,
+        format!("deployment_ready_s {:.1}\nrun_s {:.1}\n{}", ready_in.as_secs_f64(), ran_for.as_secs_f64(), attach_summary(&args.reports)),
+    );
     let Suite { mut deployment, .. } = suite;
+    // The handle holds the copy's stack models, secrets in their environment included: it goes
+    // with the copy (the reports stay).
+    let _ = std::fs::remove_file(&file);
     deployment.down()?;
     eprintln!("holder: deployment {} torn down", deployment.id());
     Ok(())
+}
+
+/// The file scenario processes append `<ms> <scenario>` to: how long each took from its start
+/// (exec) to attached.
+pub const ATTACH_TIMES: &str = "attach-ms.txt";
+
+/// `attach_ms median … max … n …` over the scenario processes of the run ("" when none reported).
+fn attach_summary(reports: &Path) -> String {
+    let text = std::fs::read_to_string(reports.join(ATTACH_TIMES)).unwrap_or_default();
+    let mut times: Vec<u64> = text.lines().filter_map(|l| l.split_whitespace().next()?.parse().ok()).collect();
+    times.sort_unstable();
+    match (times.get(times.len() / 2), times.last()) {
+        (Some(median), Some(max)) => format!("scenario_attach_ms median {median} max {max} n {}\n", times.len()),
+        _ => String::new(),
+    }
 }
 
 /// The nearest ancestor that is cargo-nextest (the run whose end ends the copy).

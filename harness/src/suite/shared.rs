@@ -42,13 +42,10 @@ impl std::fmt::Debug for Suite {
 }
 
 impl Suite {
+    /// The deployment the handle file names, with the tiers it was started with: no engine or
+    /// compose call, no image plan resolved again, no file written.
     pub fn attach(handle_file: &Path) -> Result<Suite> {
-        let shown = handle_file.display().to_string();
-        let text = std::fs::read_to_string(handle_file).map_err(|e| {
-            Problem::new(&shown, format!("cannot read the suite's deployment handle: {e}")).hint("the setup script's holder has ended; run the tests again")
-        })?;
-        let handle: Handle = serde_json::from_str(&text).map_err(|e| Problem::new(&shown, format!("not a deployment handle: {e}")))?;
-        Suite::around(Deployment::attach(&handle)?)
+        Suite::around(Deployment::attach(&read_handle(handle_file)?)?)
     }
 
     /// A new ephemeral copy of `stacks`, started and healthy (migrations applied).
@@ -106,13 +103,23 @@ impl Suite {
     /// An image with bash for probes: the offline base when built, else the database image.
     pub fn probe_image(&self) -> Result<String> {
         if let Ok(tag) = crate::engine::plan::offline_tag(&self.deployment.root, "base") {
-            if crate::engine::docker::image_present(&tag) {
+            if crate::engine::docker::image_present(&tag)? {
                 return Ok(tag);
             }
         }
         let db = self.manifest.images.get("supabase-db").ok_or_else(|| Problem::new("stacks/images.toml", "has no supabase-db image"))?;
         Ok(self.deployment.plan.choice(&db.image).map(|c| c.image.clone()).unwrap_or_else(|| db.image.clone()))
     }
+}
+
+/// The handle a holder wrote (see [`crate::suite::hold`]).
+pub fn read_handle(handle_file: &Path) -> Result<Handle> {
+    let shown = handle_file.display().to_string();
+    let text = std::fs::read_to_string(handle_file).map_err(|e| {
+        Problem::new(&shown, format!("cannot read the suite's deployment handle: {e}")).hint("the setup script's holder has ended; run the tests again")
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| Problem::new(&shown, format!("not a deployment handle: {e}")).hint("written by another version? run the tests again"))
 }
 
 /// The report folder of this run (`$AIWAH_SUITE_REPORTS`, else `target/conformance/latest`).

@@ -40,10 +40,27 @@ impl Tiers {
         if !missing.is_empty() {
             return Some(format!("needs {} (a placeholder holds its place here)", missing.join(", ")));
         }
+        // Fail closed: an image the deployment does not run at all is not an image it runs for real.
+        let absent: Vec<&str> = case.needs.iter().filter(|k| !self.by_key.contains_key(*k)).map(String::as_str).collect();
+        if !absent.is_empty() {
+            return Some(format!("needs {}, which this deployment does not run", absent.join(", ")));
+        }
         let real: Vec<&str> =
             case.observes.iter().filter_map(|k| self.by_key.get(k)).filter(|c| c.tier != Tier::Placeholder).map(|c| c.official.as_str()).collect();
         (!real.is_empty())
             .then(|| format!("reads the request log of a placeholder, and {} runs for real here (the scenarios needing it prove more)", real.join(", ")))
+    }
+
+    /// `key=tier (image)` for each of `keys`, for messages that compare tiers.
+    pub fn describe<'a>(&self, keys: impl IntoIterator<Item = &'a String>) -> String {
+        let shown: Vec<String> = keys
+            .into_iter()
+            .map(|k| match self.by_key.get(k) {
+                Some(c) => format!("{k}={} ({})", c.tier.label(), c.image),
+                None => format!("{k}=not run"),
+            })
+            .collect();
+        if shown.is_empty() { "no images named".into() } else { shown.join(", ") }
     }
 
     /// The substitutes a scenario runs against (reported with its result): `official → image`.

@@ -1,6 +1,6 @@
 //! Benchmark: the conformance suite, measured. Starts one suite deployment (offline images), then
 //! runs every scenario that can run here one after another and prints the wall time of the whole
-//! suite, per feature, and of the full isolation probe matrix — with ratios: scenarios to
+//! suite, per feature, of attaching to the deployment as a scenario process does, and of the full isolation probe matrix — with ratios: scenarios to
 //! deployment start, and the matrix's time per probe against the one-position probes the isolation
 //! scenarios use. Skipped scenarios are counted, never timed as passed.
 //!
@@ -20,12 +20,24 @@ fn main() {
     let suite = Arc::new(shared::Suite::start(&root, &Source::Offline, &shared::STACKS, &|_| {}).expect("suite deployment"));
     let ready = t_start.elapsed();
 
+    // Attaching as each scenario process does, from the handle the holder writes: no engine or
+    // compose call, so this is file reading and parsing only.
+    let reports = root.join("target/conformance/bench");
+    std::fs::create_dir_all(&reports).expect("reports folder");
+    let handle_file = reports.join("handle.json");
+    std::fs::write(&handle_file, serde_json::to_string(&suite.deployment.handle().expect("handle")).expect("json")).expect("handle file");
+    const ATTACHES: u32 = 10;
+    let t_attach = Instant::now();
+    for _ in 0..ATTACHES {
+        drop(shared::Suite::attach(&handle_file).expect("attach"));
+    }
+    let attach = t_attach.elapsed() / ATTACHES;
+
     let t_matrix = Instant::now();
     let probes = probe::matrix(&suite.deployment, &suite.probe_image().expect("probe image")).expect("probe matrix");
     let matrix = t_matrix.elapsed();
     let broken = probes.iter().filter(|p| !p.holds()).count();
 
-    let reports = root.join("target/conformance/bench");
     let mut per_feature: BTreeMap<String, (Duration, usize, usize)> = BTreeMap::new();
     let (mut skipped, mut failed) = (0, 0);
     let t_run = Instant::now();
@@ -53,6 +65,7 @@ fn main() {
     for (feature, (time, n, f)) in &per_feature {
         println!("  {feature:<10} {:>7.1} s  {n} scenarios ({f} failed), {:.2} s each", time.as_secs_f64(), time.as_secs_f64() / *n as f64);
     }
+    println!("attach to the deployment: {:>7.1} ms (mean of {ATTACHES}, in process, from its handle)", attach.as_secs_f64() * 1000.0);
     println!("whole local suite:       {:>7.1} s wall", (ready + run).as_secs_f64());
     println!("ratio scenarios / start: {:>7.2}", run.as_secs_f64() / ready.as_secs_f64());
     println!(

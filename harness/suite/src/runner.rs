@@ -2,23 +2,59 @@
 //! nextest lists and runs) with one trial per scenario, and runs each trial through cucumber.
 //! Scenarios whose images are placeholders here are listed as ignored — nextest reports them as
 //! skipped, never passed; forced to run (`--run-ignored`), they fail naming the missing image.
+//!
+//! Nextest lists the scenarios before its setup script starts the deployment, then runs each in
+//! its own process (`--exact NAME`, plus `--ignored` for one it listed as ignored). A scenario
+//! process takes the tiers from the deployment it attaches to (decided once, when the copy
+//! started); when they disagree with how the scenario was listed, the scenario fails naming both.
 
-use std::path::PathBuf;
+mod self_check;
+
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
 use aiwah_harness::engine::Source;
-use aiwah_harness::engine::deployment::Handle;
 use aiwah_harness::suite::catalog::{self, Case};
 use aiwah_harness::suite::shared::{self, Suite};
 use aiwah_harness::suite::tiers::Tiers;
+
+use crate::clients::http::take_placeholder_answers;
 
 /// Name of the trial that checks every step of every feature (run or skipped) has one definition.
 pub const STEPS_CHECK: &str = "conformance::every step of every scenario has exactly one definition";
 
 /// The suite this process uses: attached (nextest) or started here (standalone), on first need.
 static SUITE: Mutex<Option<Arc<Suite>>> = Mutex::new(None);
+
+/// How the scenarios of this process were listed: the verdict each one carries into its run.
+enum Listing {
+    /// From tiers: predicted from the engine's images (listing, standalone runs) or the deployment's.
+    Tiers(Tiers),
+    /// Whoever listed the scenarios earlier now runs one (`--exact NAME`); `--ignored` says it
+    /// listed it as ignored. That flag is the only trace of the listing in this process.
+    Caller { ignored: bool },
+}
+
+impl Listing {
+    fn of(args: &Arguments, root: &Path) -> Listing {
+        let handle = std::env::var_os(shared::HANDLE_ENV).map(PathBuf::from);
+        match handle {
+            Some(file) if args.list => Listing::Tiers(handle_tiers(root, &file).unwrap_or_default()),
+            Some(_) if args.exact && args.filter.is_some() => Listing::Caller { ignored: args.ignored },
+            Some(_) => Listing::Tiers(suite(root).map(|s| s.tiers.clone()).unwrap_or_default()),
+            None => Listing::Tiers(predicted_tiers(root)),
+        }
+    }
+
+    fn skips(&self, case: &Case) -> bool {
+        match self {
+            Listing::Tiers(tiers) => tiers.skip_reason(case).is_some(),
+            Listing::Caller { ignored } => *ignored,
+        }
+    }
+}
 
 pub fn main() -> ! {
     let args = Arguments::from_args();
@@ -30,18 +66,16 @@ pub fn main() -> ! {
             std::process::exit(2);
         }
     };
-    // Under a run's shared deployment, scenario processes take the tiers of the deployment they
-    // attach to (no second resolution of the image plan); listing never needs a deployment.
-    let attached = (!args.list && std::env::var_os(shared::HANDLE_ENV).is_some()).then(|| suite(&root).ok()).flatten();
-    let tiers = attached.map_or_else(|| planned_tiers(&root), |suite| suite.tiers.clone());
+    let listing = Listing::of(&args, &root);
     let mut trials = vec![Trial::test(STEPS_CHECK, {
         let cases = cases.clone();
         move || crate::steps::check_definitions(&cases).map_err(Failed::from)
     })];
+    trials.extend(self_check::trials(&root, &cases));
     for case in cases {
-        let skip = tiers.skip_reason(&case).is_some();
+        let listed_skip = listing.skips(&case);
         let root = root.clone();
-        trials.push(Trial::test(case.name.clone(), move || run_case(&root, &case)).with_ignored_flag(skip));
+        trials.push(Trial::test(case.name.clone(), move || run_case(&root, &case, listed_skip)).with_ignored_flag(listed_skip));
     }
     let conclusion = libtest_mimic::run(&args, trials);
     // A deployment this process started goes with it (attached ones belong to their holder).
@@ -49,24 +83,26 @@ pub fn main() -> ! {
     conclusion.exit()
 }
 
-/// What the suite deployment runs (or would run), decided the same way the deployment decides it,
-/// so that the list nextest sees matches what runs. Unknown (no engine): nothing is skipped and
-/// scenarios fail with the engine's error instead.
-fn planned_tiers(root: &std::path::Path) -> Tiers {
-    let source = match std::env::var_os(shared::HANDLE_ENV) {
-        Some(file) => std::fs::read_to_string(&file).ok().and_then(|t| serde_json::from_str::<Handle>(&t).ok()).and_then(|h| Source::parse(&h.source).ok()),
-        None => Source::from_env().ok(),
-    };
-    source.and_then(|s| Tiers::resolve(root, &s).ok()).unwrap_or_default()
+/// What a deployment started from `$AIWAH_IMAGE_SOURCE` would run, from the images on the engine
+/// now (what nextest lists, before any deployment exists). Unknown (no engine): nothing is
+/// skipped, and scenarios fail with the engine's error instead.
+fn predicted_tiers(root: &Path) -> Tiers {
+    Source::from_env().and_then(|source| Tiers::resolve(root, &source)).unwrap_or_default()
 }
 
-fn suite(root: &std::path::Path) -> Result<Arc<Suite>, String> {
+/// The tiers a running deployment was started with, from its handle file (no engine).
+fn handle_tiers(root: &Path, file: &Path) -> aiwah_harness::Result<Tiers> {
+    let manifest = aiwah_harness::stack::Manifest::load(root)?;
+    Ok(Tiers::from_plan(&manifest, &shared::read_handle(file)?.plan))
+}
+
+fn suite(root: &Path) -> Result<Arc<Suite>, String> {
     let mut slot = SUITE.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(suite) = slot.as_ref() {
         return Ok(suite.clone());
     }
     let suite = match std::env::var_os(shared::HANDLE_ENV) {
-        Some(file) => Suite::attach(std::path::Path::new(&file)),
+        Some(file) => Suite::attach(Path::new(&file)).inspect(|_| record_attach_time(root)),
         None => {
             eprintln!("conformance: no shared deployment ({} unset): starting one for this process", shared::HANDLE_ENV);
             Source::from_env().and_then(|source| Suite::start(root, &source, &shared::STACKS, &|line| eprintln!("  {line}")))
@@ -78,16 +114,43 @@ fn suite(root: &std::path::Path) -> Result<Arc<Suite>, String> {
     Ok(suite)
 }
 
-fn run_case(root: &std::path::Path, case: &Case) -> Result<(), Failed> {
-    let suite = suite(root)?;
-    if let Some(reason) = suite.tiers.skip_reason(case) {
-        return Err(format!("not run: {reason}; a scenario whose software did not run never passes").into());
+/// Whether `case` may run against `suite`, given how it was listed: a difference either way
+/// fails it, naming the listing's verdict and the deployment's tiers.
+fn verdict(listed_skip: bool, suite: &Suite, case: &Case) -> Result<(), String> {
+    let id = suite.deployment.id();
+    let tiers = suite.tiers.describe(case.needs.iter().chain(&case.observes));
+    match (listed_skip, suite.tiers.skip_reason(case)) {
+        (false, None) => Ok(()),
+        (false, Some(reason)) => Err(format!(
+            "listed to run, but deployment {id} cannot run it: {reason} (its tiers: {tiers}); the tiers it was listed with are not the ones \
+             that run — list the tests again"
+        )),
+        (true, None) => Err(format!(
+            "listed as skipped (a placeholder among its images when the tests were listed), but deployment {id} runs it for real \
+             ({tiers}); nothing was run — list the tests again"
+        )),
+        (true, Some(reason)) => Err(format!("not run: {reason}; a scenario whose software did not run never passes")),
     }
+}
+
+fn run_case(root: &Path, case: &Case, listed_skip: bool) -> Result<(), Failed> {
+    let suite = suite(root)?;
+    verdict(listed_skip, &suite, case)?;
     for substitute in suite.tiers.substitutes(&case.needs) {
         println!("runs against a substitute: {substitute}");
     }
     let report = aiwah_harness::suite::report::scenario_file(&shared::reports_dir(root), &case.name);
-    match crate::steps::run_scenario(suite.clone(), case, &report) {
+    // Only this scenario's answers count (standalone runs share the process between scenarios).
+    take_placeholder_answers();
+    let result = crate::steps::run_scenario(suite.clone(), case, &report);
+    let placeholders: std::collections::BTreeSet<String> = take_placeholder_answers().into_iter().collect();
+    match result {
+        // Whatever the steps made of it, an answer from a placeholder proves nothing.
+        Ok(()) if !placeholders.is_empty() => Err(format!(
+            "a placeholder answered this scenario's clients ({}): its steps passed on answers no real service gave",
+            placeholders.into_iter().collect::<Vec<_>>().join(", ")
+        )
+        .into()),
         Ok(()) => Ok(()),
         Err(failure) => {
             // The logs of the services the scenario needs travel with its failure.
@@ -98,4 +161,26 @@ fn run_case(root: &std::path::Path, case: &Case) -> Result<(), Failed> {
             Err(failure.into())
         }
     }
+}
+
+/// Append how long this process took from exec to attached to the run's reports (the holder
+/// summarises them in `timing.txt`).
+fn record_attach_time(root: &Path) {
+    let Some(ms) = since_exec_ms() else { return };
+    let name = std::env::args().skip_while(|a| a != "--exact").nth(1).unwrap_or_else(|| "(several)".into());
+    println!("attached to the suite deployment {ms} ms after this process started");
+    let file = shared::reports_dir(root).join(aiwah_harness::suite::hold::ATTACH_TIMES);
+    if let Ok(mut out) = std::fs::OpenOptions::new().create(true).append(true).open(file) {
+        use std::io::Write as _;
+        let _ = writeln!(out, "{ms} {name}");
+    }
+}
+
+/// Milliseconds since this process was exec'd (kernel clock ticks: 10 ms resolution).
+fn since_exec_ms() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let start_ticks: u64 = stat[stat.rfind(')')? + 2..].split_whitespace().nth(19)?.parse().ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime").ok()?.split_whitespace().next()?.parse().ok()?;
+    // CLK_TCK is 100 on Linux for every architecture this runs on.
+    Some(((uptime - start_ticks as f64 / 100.0).max(0.0) * 1000.0) as u64)
 }

@@ -160,7 +160,7 @@ impl Auth {
         if let Some(body) = body {
             req = req.json(body);
         }
-        let resp = req.send().await.map_err(|e| ApiError::transport(&label, e.without_url()))?;
+        let resp = super::http::answered(&label, req.send().await)?;
         let status = resp.status().as_u16();
         let text = resp.text().await.map_err(|e| ApiError::transport(&label, e.without_url()))?;
         if (200..300).contains(&status) { Ok(text) } else { Err(refusal(&label, status, &text)) }

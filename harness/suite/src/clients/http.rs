@@ -35,3 +35,46 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 pub type ApiResult<T> = std::result::Result<T, ApiError>;
+
+/// The header the offline placeholder (`stacks/offline/placeholder`) puts on every answer:
+/// `<stack>/<service> (<official image>)`.
+pub const PLACEHOLDER_HEADER: &str = "x-aiwah-placeholder";
+
+/// The `code` of an [`ApiError`] for a placeholder's answer.
+pub const PLACEHOLDER_CODE: &str = "aiwah-placeholder";
+
+/// Placeholders that answered a client of this process (see [`take_placeholder_answers`]).
+static PLACEHOLDER_ANSWERS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// The response to a request, unless a placeholder gave it: then an error naming the placeholder,
+/// so that no step can take a placeholder's answer for the service's. Every HTTP client's
+/// responses come through here.
+pub fn answered(request: &str, sent: reqwest::Result<reqwest::Response>) -> ApiResult<reqwest::Response> {
+    let response = sent.map_err(|e| ApiError::transport(request, e.without_url()))?;
+    match placeholder_of(response.headers()) {
+        Some(holder) => Err(ApiError {
+            request: request.to_owned(),
+            status: response.status().as_u16(),
+            code: Some(PLACEHOLDER_CODE.to_owned()),
+            message: placeholder_message(&holder),
+        }),
+        None => Ok(response),
+    }
+}
+
+/// The placeholder that marked an answer with `headers` (recorded for the runner), if one did.
+pub fn placeholder_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let holder = String::from_utf8_lossy(headers.get(PLACEHOLDER_HEADER)?.as_bytes()).into_owned();
+    PLACEHOLDER_ANSWERS.lock().unwrap_or_else(|e| e.into_inner()).push(holder.clone());
+    Some(holder)
+}
+
+pub fn placeholder_message(holder: &str) -> String {
+    format!("answered by the placeholder for {holder}: the real service does not run here, so this answer proves nothing")
+}
+
+/// The placeholders that answered since the last call: a scenario that got any answer from one
+/// fails, whatever its steps made of it.
+pub fn take_placeholder_answers() -> Vec<String> {
+    std::mem::take(&mut *PLACEHOLDER_ANSWERS.lock().unwrap_or_else(|e| e.into_inner()))
+}

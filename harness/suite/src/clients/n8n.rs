@@ -104,7 +104,7 @@ impl N8n {
     pub async fn login(&self, email: &str, password: &str) -> ApiResult<Session> {
         let body = json!({"emailOrLdapLoginId": email, "password": password});
         let request = "POST /rest/login";
-        let resp = self.http.post(self.url("/rest/login")).json(&body).send().await.map_err(|e| ApiError::transport(request, e))?;
+        let resp = super::http::answered(request, self.http.post(self.url("/rest/login")).json(&body).send().await)?;
         let cookie = resp
             .headers()
             .get_all(header::SET_COOKIE)
@@ -170,7 +170,7 @@ impl N8n {
     pub async fn call_webhook(&self, path: &str, body: &Value) -> ApiResult<(u16, Value)> {
         let path = format!("/webhook/{}", path.trim_start_matches('/'));
         let request = format!("POST {path}");
-        let resp = self.http.post(self.url(&path)).json(body).send().await.map_err(|e| ApiError::transport(&request, e))?;
+        let resp = super::http::answered(&request, self.http.post(self.url(&path)).json(body).send().await)?;
         let status = resp.status().as_u16();
         let text = resp.text().await.map_err(|e| ApiError::transport(&request, e))?;
         let value = match serde_json::from_str(&text) {
@@ -285,7 +285,7 @@ impl N8n {
 
     async fn send(&self, method: Method, path: &str, build: impl FnOnce(RequestBuilder) -> RequestBuilder) -> ApiResult<Value> {
         let request = format!("{method} {}", path.split('?').next().unwrap_or(path));
-        let resp = build(self.http.request(method, self.url(path))).send().await.map_err(|e| ApiError::transport(&request, e))?;
+        let resp = super::http::answered(&request, build(self.http.request(method, self.url(path))).send().await)?;
         Self::read(&request, resp).await.map(|(_, v)| v)
     }
 

@@ -118,7 +118,7 @@ fn parse_total(range: &str) -> Option<u64> {
 }
 
 async fn exchange(label: &str, req: RequestBuilder) -> ApiResult<(u16, HeaderMap, String)> {
-    let resp = req.send().await.map_err(|e| ApiError::transport(label, e.without_url()))?;
+    let resp = super::http::answered(label, req.send().await)?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let body = resp.text().await.map_err(|e| ApiError::transport(label, e.without_url()))?;

@@ -149,6 +149,13 @@ impl Realtime {
         let (ws_url, shown) = socket_url(url, apikey)?;
         let connect = tokio_tungstenite::connect_async(ws_url.as_str());
         let ws = match tokio::time::timeout(deadline, connect).await {
+            // A placeholder's answer to the handshake (its 503, or anything it marks) is no server's.
+            Ok(Ok((_, response))) if crate::clients::http::placeholder_of(response.headers()).is_some() => {
+                return Err(placeholder(shown, response.headers()));
+            }
+            Ok(Err(tungstenite::Error::Http(response))) if crate::clients::http::placeholder_of(response.headers()).is_some() => {
+                return Err(placeholder(shown, response.headers()));
+            }
             Ok(Ok((ws, _response))) => ws,
             Ok(Err(e)) => {
                 let mut message = describe(e);
@@ -250,6 +257,11 @@ fn encode(value: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+fn placeholder(url: String, headers: &tungstenite::http::HeaderMap) -> RealtimeError {
+    let holder = headers.get(crate::clients::http::PLACEHOLDER_HEADER).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).unwrap_or_default();
+    RealtimeError::Connect { url, message: crate::clients::http::placeholder_message(&holder) }
 }
 
 fn describe(e: tungstenite::Error) -> String {
