@@ -1,16 +1,19 @@
 //! Clients refuse a placeholder's answers. The offline placeholder (`stacks/offline/placeholder`)
 //! marks every answer with `X-Aiwah-Placeholder: <stack>/<service> (<official image>)`; each client
-//! (auth, rest, n8n, realtime) turns a marked answer — even a 2xx one, even on calls that take any
+//! (auth, rest, gateway, storage, functions, n8n, realtime) turns a marked answer — even a 2xx one, even on calls that take any
 //! status — into an error naming the placeholder, and records it so the runner fails the scenario.
 //! The same answers unmarked are controls: the clients read them as before.
 
 use std::time::Duration;
 
 use aiwah_suite::clients::auth::Auth;
+use aiwah_suite::clients::functions::Functions;
+use aiwah_suite::clients::gateway::{Gateway, Request};
 use aiwah_suite::clients::http::{PLACEHOLDER_CODE, PLACEHOLDER_HEADER, take_placeholder_answers};
 use aiwah_suite::clients::n8n::N8n;
 use aiwah_suite::clients::realtime::{Realtime, RealtimeError};
 use aiwah_suite::clients::rest::Rest;
+use aiwah_suite::clients::storage::Storage;
 use reqwest::Method;
 use serde_json::json;
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
@@ -56,14 +59,36 @@ async fn rest_refuses_a_marked_answer_even_a_success_and_on_raw_requests() {
     let marked = server(200, true).await;
     let rest = Rest::new(&marked.uri(), "anon");
     names_the_placeholder(&rest.select("todos", "select=*", None).await.unwrap_err());
-    // `request` takes any status as an answer — but not a placeholder's.
-    names_the_placeholder(&rest.request(Method::GET, "/pg/tables", None, Some("anon")).await.unwrap_err());
-    assert_eq!(take_placeholder_answers().len(), 2);
+    assert_eq!(take_placeholder_answers().len(), 1);
     // Control: unmarked, the same answers are rows and a status.
     let plain = server(200, false).await;
     let rest = Rest::new(&plain.uri(), "anon");
     assert_eq!(rest.select("todos", "select=*", None).await.unwrap(), vec![json!({"id": 1})]);
-    assert_eq!(rest.request(Method::GET, "/pg/tables", None, Some("anon")).await.unwrap().0, 200);
+}
+
+#[tokio::test]
+async fn the_gateway_client_takes_any_status_as_an_answer_but_not_a_placeholders() {
+    take_placeholder_answers();
+    let marked = server(401, true).await;
+    let gateway = Gateway::new(&marked.uri());
+    names_the_placeholder(&gateway.send(&Request::new(Method::GET, "/pg/tables")).await.unwrap_err());
+    assert_eq!(take_placeholder_answers().len(), 1);
+    // Control: unmarked, the same 401 is Kong's answer.
+    let plain = server(401, false).await;
+    assert_eq!(Gateway::new(&plain.uri()).send(&Request::new(Method::GET, "/pg/tables")).await.unwrap().status, 401);
+}
+
+#[tokio::test]
+async fn storage_and_functions_refuse_a_marked_answer() {
+    take_placeholder_answers();
+    let marked = server(200, true).await;
+    names_the_placeholder(&Storage::new(&marked.uri(), Some("service")).bucket("b").await.unwrap_err());
+    names_the_placeholder(&Storage::new(&marked.uri(), None).download_public("b", "f.txt").await.unwrap_err());
+    names_the_placeholder(&Functions::new(&marked.uri()).invoke("hello", Some("anon"), &json!({})).await.unwrap_err());
+    assert_eq!(take_placeholder_answers().len(), 3);
+    // Control: unmarked, a public download is the body's bytes.
+    let plain = server(200, false).await;
+    assert_eq!(Storage::new(&plain.uri(), None).download_public("b", "f.txt").await.unwrap(), br#"[{"id":1}]"#.to_vec());
 }
 
 #[tokio::test]

@@ -43,7 +43,7 @@ impl Functions {
         if let Some(token) = bearer {
             req = req.bearer_auth(token);
         }
-        let resp = req.send().await.map_err(|e| ApiError::transport(&label, e.without_url()))?;
+        let resp = super::http::answered(&label, req.send().await)?;
         let status = resp.status().as_u16();
         let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let (content_type, error_code) = (header("content-type"), header("sb-error-code"));

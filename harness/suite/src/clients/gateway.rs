@@ -71,7 +71,7 @@ impl Gateway {
         if let Some(body) = &req.body {
             builder = builder.json(body);
         }
-        let resp = builder.send().await.map_err(|e| ApiError::transport(&label, e.without_url()))?;
+        let resp = super::http::answered(&label, builder.send().await)?;
         let status = resp.status().as_u16();
         let www_authenticate = resp.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = resp.text().await.map_err(|e| ApiError::transport(&label, e.without_url()))?;

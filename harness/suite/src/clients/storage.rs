@@ -177,7 +177,7 @@ fn parse<T: serde::de::DeserializeOwned>(label: &str, text: &str) -> ApiResult<T
 
 /// Sends one request; the body of a 2xx answer, else the refusal as an [`ApiError`].
 async fn exchange(label: &str, req: RequestBuilder) -> ApiResult<Vec<u8>> {
-    let resp = req.send().await.map_err(|e| ApiError::transport(label, e.without_url()))?;
+    let resp = super::http::answered(label, req.send().await)?;
     let status = resp.status().as_u16();
     let body = resp.bytes().await.map_err(|e| ApiError::transport(label, e.without_url()))?;
     if (200..300).contains(&status) { Ok(body.to_vec()) } else { Err(refusal(label, status, &String::from_utf8_lossy(&body))) }
