@@ -362,7 +362,7 @@ fn write_if_changed(file: &Path, text: &str) -> Result<()> {
     if std::fs::read_to_string(file).is_ok_and(|old| old == text) {
         return Ok(());
     }
-    crate::secrets::envfile::write_private(file, text).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))
+    crate::files::write_private(file, text).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))
 }
 
 /// A loopback port nothing listens on right now (the engine binds it moments later).

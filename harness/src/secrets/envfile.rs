@@ -6,6 +6,7 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use crate::files::write_private;
 use crate::problem::{Problem, Problems};
 use crate::secrets::demo;
 use crate::secrets::dotenv::DotEnv;
@@ -205,20 +206,6 @@ fn validate(generator: &Generator, value: &str, env: &DotEnv) -> Result<(), Stri
         },
         _ => Ok(()),
     }
-}
-
-/// Write `text` to `path` with mode 0600 from the first byte (temporary file + rename: never
-/// half-written, also when other processes or threads read or write it at the same time).
-pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_file_name(format!(".{}.tmp-{}-{n}", path.file_name().unwrap_or_default().to_string_lossy(), std::process::id()));
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
-    let result = file.write_all(text.as_bytes()).and_then(|_| file.sync_all()).and_then(|_| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 fn tighten(path: &Path) -> std::io::Result<bool> {

@@ -90,7 +90,7 @@ pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
     let handle = serde_json::to_string_pretty(&suite.deployment.handle()?).map_err(|e| Problem::new("handle", e.to_string()))?;
     let file = args.reports.join("handle.json");
     // Appearing whole is what tells the setup script the copy is ready.
-    crate::secrets::envfile::write_private(&file, &handle).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))?;
+    crate::files::write_private(&file, &handle).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))?;
     eprintln!(
         "holder: deployment {} ready in {:.1} s; gateway {}; held until {} ends",
         suite.deployment.id(),

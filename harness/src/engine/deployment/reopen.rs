@@ -148,7 +148,7 @@ impl Deployment {
         let record = Record { source: self.source_name.clone(), overrides: self.opts.overrides.clone(), plan: self.plan.clone() };
         let file = self.workdir.join(RECORD_FILE);
         let text = serde_json::to_string_pretty(&record).map_err(|e| Problem::new(RECORD_FILE, e.to_string()))?;
-        crate::secrets::envfile::write_private(&file, &text).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))
+        crate::files::write_private(&file, &text).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))
     }
 }
 

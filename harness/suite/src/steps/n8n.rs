@@ -49,7 +49,7 @@ impl AiwahWorld {
         if !marker.is_file() {
             let ensured = client.ensure_credential(&supabase_credential(&self.service_key()?)).await.map_err(|e| e.to_string())?;
             println!("n8n credential {SUPABASE_CREDENTIAL_ID}: {ensured:?}");
-            aiwah_harness::secrets::envfile::write_private(&marker, SUPABASE_CREDENTIAL_ID).map_err(|e| format!("{}: {e}", marker.display()))?;
+            aiwah_harness::files::write_private(&marker, SUPABASE_CREDENTIAL_ID).map_err(|e| format!("{}: {e}", marker.display()))?;
         }
         Ok(client)
     }
@@ -66,7 +66,7 @@ impl AiwahWorld {
         let label = format!("aiwah-suite-{}", random(8));
         let key = client.create_api_key(&session, &label).await.map_err(|e| e.to_string())?;
         // Scenario processes race here: the last key written wins, every key works.
-        aiwah_harness::secrets::envfile::write_private(&file, &key).map_err(|e| format!("{}: {e}", file.display()))?;
+        aiwah_harness::files::write_private(&file, &key).map_err(|e| format!("{}: {e}", file.display()))?;
         Ok(client.with_api_key(key))
     }
 
