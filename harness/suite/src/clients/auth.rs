@@ -8,14 +8,13 @@
 //! in `request` or `message`.
 
 use std::fmt;
-use std::time::Duration;
 
 use reqwest::{Client, Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::http::{ApiError, ApiResult};
+use super::http::{ApiError, ApiResult, client, snippet};
 use super::rest::encode;
 
 /// A GoTrue user object; fields GoTrue adds later are ignored.
@@ -176,14 +175,4 @@ fn refusal(request: &str, status: u16, body: &str) -> ApiError {
     let code = text("error_code").or_else(|| text("code")).or_else(|| text("error"));
     let message = text("msg").or_else(|| text("message")).or_else(|| text("error_description")).or_else(|| text("error")).unwrap_or_else(|| snippet(body));
     ApiError { request: request.to_owned(), status, code, message }
-}
-
-pub(crate) fn snippet(body: &str) -> String {
-    let body = body.trim();
-    if body.is_empty() { "(empty body)".to_owned() } else { body.chars().take(200).collect() }
-}
-
-/// A client with a timeout, so a hung gateway fails a check instead of stalling the run.
-pub(crate) fn client() -> Client {
-    Client::builder().timeout(Duration::from_secs(30)).build().unwrap_or_else(|_| Client::new())
 }

@@ -10,8 +10,8 @@
 use reqwest::Client;
 use serde_json::Value;
 
-use super::auth::{client, snippet};
 use super::http::{ApiError, ApiResult};
+use super::http::{client, snippet};
 use super::rest::encode;
 
 /// Edge Functions through the gateway.

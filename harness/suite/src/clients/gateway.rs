@@ -8,7 +8,7 @@ use reqwest::header::WWW_AUTHENTICATE;
 use reqwest::{Client, Method};
 use serde_json::Value;
 
-use super::auth::client;
+use super::http::client;
 use super::http::{ApiError, ApiResult};
 
 /// One request through the gateway. Nothing is added that is not named here.

@@ -2,6 +2,9 @@
 //! failures that are not refusals.
 
 use std::fmt;
+use std::time::Duration;
+
+use reqwest::Client;
 
 /// A response the client did not expect, or a request that never got one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,4 +80,15 @@ pub fn placeholder_message(holder: &str) -> String {
 /// fails, whatever its steps made of it.
 pub fn take_placeholder_answers() -> Vec<String> {
     std::mem::take(&mut *PLACEHOLDER_ANSWERS.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// The start of a body for a one-line report.
+pub(crate) fn snippet(body: &str) -> String {
+    let body = body.trim();
+    if body.is_empty() { "(empty body)".to_owned() } else { body.chars().take(200).collect() }
+}
+
+/// A client with a timeout, so a hung gateway fails a check instead of stalling the run.
+pub(crate) fn client() -> Client {
+    Client::builder().timeout(Duration::from_secs(30)).build().unwrap_or_else(|_| Client::new())
 }

@@ -16,8 +16,8 @@ use reqwest::header::HeaderMap;
 use reqwest::{Client, Method, RequestBuilder};
 use serde_json::Value;
 
-use super::auth::{client, snippet};
 use super::http::{ApiError, ApiResult};
+use super::http::{client, snippet};
 
 /// PostgREST through the gateway.
 #[derive(Clone)]

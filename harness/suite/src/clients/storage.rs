@@ -17,8 +17,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::auth::{client, snippet};
 use super::http::{ApiError, ApiResult};
+use super::http::{client, snippet};
 use super::rest::encode;
 
 /// Where Kong routes Storage (`strip_path`: Storage sees the rest).
