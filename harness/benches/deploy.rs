@@ -50,9 +50,15 @@ fn main() {
     let readiness = readiness_by_service(&recorded);
     let critical = deployment.models.iter().map(|m| critical_path(m, &readiness)).fold(0.0f64, f64::max);
 
+    let probe_image = plan::offline_tag(&root, "base").expect("base tag");
     let t_probe = Instant::now();
-    let probes = probe::matrix(&deployment, &plan::offline_tag(&root, "base").expect("base tag")).expect("probes");
+    let probes = probe::matrix(&deployment, &probe_image).expect("probes");
     let probing = t_probe.elapsed();
+    // One position alone: what an isolation scenario's step costs.
+    let position = probes.iter().map(|p| p.from.clone()).next_back().unwrap_or_default();
+    let t_row = Instant::now();
+    let row = probe::from_position(&deployment, &probe_image, &position).expect("probes from one position");
+    let row_time = t_row.elapsed();
 
     let t_down = Instant::now();
     drop(deployment);
@@ -67,11 +73,30 @@ fn main() {
     println!("  critical path of containers' own readiness        {critical:>7.2}s");
     println!("  engine overhead ratio  up / critical path         {:>7.2}", up.as_secs_f64() / critical.max(0.001));
     println!(
-        "  probe matrix: {} probes in {:.2}s ({:.0} ms/probe)",
+        "  probe matrix: {} probes from {} positions in {:.2}s ({:.0} ms/probe)",
         probes.len(),
+        probes.iter().map(|p| p.from.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
         probing.as_secs_f64(),
         probing.as_secs_f64() * 1000.0 / probes.len().max(1) as f64
     );
+    let positions: std::collections::BTreeSet<&str> = probes.iter().map(|p| p.from.as_str()).collect();
+    let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
+    for p in &probes {
+        *outcomes.entry(format!("{:?}", p.outcome)).or_default() += 1;
+    }
+    println!("  probe outcomes {outcomes:?}; {} do not hold", probes.iter().filter(|p| !p.holds()).count());
+    println!("  probes from {position} alone: {} in {:.2}s", row.len(), row_time.as_secs_f64());
+    // The margin the unreachability verdicts rest on: the slowest connection that did open, against the timeout.
+    if let Some(slowest) = probes.iter().filter(|p| p.outcome == probe::Outcome::Open).map(|p| p.elapsed).max() {
+        let timeout = probe::CONNECT_TIMEOUT.as_secs_f64();
+        println!(
+            "  slowest open connect {:.3}s vs connect timeout {timeout:.1}s: margin ×{:.1} ({} positions at once, load average {})",
+            slowest.as_secs_f64(),
+            timeout / slowest.as_secs_f64().max(0.000_001),
+            positions.len(),
+            std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().next().unwrap_or("?")
+        );
+    }
     println!("  teardown (down --volumes, networks)               {:>7.2}s", down.as_secs_f64());
 }
 

@@ -16,47 +16,82 @@ fn base_image() -> String {
     plan::offline_tag(&root(), "base").unwrap()
 }
 
-#[test]
-fn n8n_stack_copy_comes_up_isolated_and_leaves_nothing_behind() {
-    let started = Instant::now();
-    let mut deployment = Deployment::ephemeral(&root(), &Source::Offline, &["n8n"]).unwrap();
-    let id = deployment.id().to_string();
-    deployment.up(&[], Duration::from_secs(240), &|line| eprintln!("{line}")).unwrap();
-    println!("n8n stack healthy after {:.1}s", started.elapsed().as_secs_f64());
+/// The base image without perl: a probe image that cannot give a finding.
+struct ImageWithoutPerl(String);
 
-    // n8n answers on a loopback port the engine chose.
-    let port = deployment.host_port("n8n", "n8n", 5678).unwrap();
+impl ImageWithoutPerl {
+    fn build() -> ImageWithoutPerl {
+        use std::io::Write;
+        let tag = format!("aiwah-test/probe-without-perl:{}", aiwah_harness::secrets::random::from_alphabet(b"0123456789abcdef", 8));
+        let mut build = std::process::Command::new("docker")
+            .args(["build", "--quiet", "--tag", &tag, "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        write!(build.stdin.take().unwrap(), "FROM {}\nRUN rm /usr/bin/perl\n", base_image()).unwrap();
+        assert!(build.wait().unwrap().success(), "building {tag}");
+        ImageWithoutPerl(tag)
+    }
+}
+
+impl Drop for ImageWithoutPerl {
+    fn drop(&mut self) {
+        let _ = aiwah_harness::engine::docker::docker(&["image", "rm", "--force", &self.0]);
+    }
+}
+
+// Two copies at once share everything a test of copies needs: each proves coming up isolated and
+// on its own ports; one is removed by `down`, the other by being dropped.
+#[test]
+fn n8n_copies_run_side_by_side_isolated_and_down_or_drop_leaves_nothing_behind() {
+    let started = Instant::now();
+    let mut a = Deployment::ephemeral(&root(), &Source::Offline, &["n8n"]).unwrap();
+    let b = Deployment::ephemeral(&root(), &Source::Offline, &["n8n"]).unwrap();
+    std::thread::scope(|s| {
+        let ta = s.spawn(|| a.up(&[], Duration::from_secs(240), &|line| eprintln!("a: {line}")));
+        let tb = s.spawn(|| b.up(&[], Duration::from_secs(240), &|line| eprintln!("b: {line}")));
+        ta.join().unwrap().unwrap();
+        tb.join().unwrap().unwrap();
+    });
+    println!("two n8n copies healthy after {:.1}s", started.elapsed().as_secs_f64());
+
+    // n8n answers on loopback ports the engine chose, one per copy; each copy has its own shared network.
+    let port = a.host_port("n8n", "n8n", 5678).unwrap();
     assert_ne!(port, 5678, "ephemeral copies must not take the fixed port");
-    let states = deployment.states("n8n").unwrap();
+    assert_ne!(port, b.host_port("n8n", "n8n", 5678).unwrap());
+    assert_ne!(a.shared_network, b.shared_network);
+    let states = a.states("n8n").unwrap();
     assert!(states.len() == 2 && states.iter().all(|s| s.state == "running" && s.health == "healthy"), "{states:?}");
 
     // Positive control: n8n reaches its own database by name and by IP.
-    let probes = probe::matrix(&deployment, &base_image()).unwrap();
+    let probes = probe::matrix(&a, &base_image()).unwrap();
     assert!(!probes.is_empty());
     for p in &probes {
         println!("{p}");
         assert!(p.holds(), "{p}");
     }
-    assert!(probes.iter().any(|p| p.from == "n8n/n8n" && p.to == "n8n/postgres" && p.outcome == Outcome::Open));
+    assert!(probes.iter().any(|p| p.from == "n8n/n8n" && p.to == "n8n/postgres" && p.via == "postgres" && p.outcome == Outcome::Open));
+    assert!(probes.iter().any(|p| p.from == "n8n/n8n" && p.to == "n8n/postgres" && p.via.parse::<std::net::IpAddr>().is_ok() && p.outcome == Outcome::Open));
 
-    let resources = sweep::resources_of(&id).unwrap();
+    // A probe that cannot tell what happened is an error naming where it probed, never "unreachable".
+    let without_perl = ImageWithoutPerl::build();
+    let problem = probe::from_position(&a, &without_perl.0, "n8n/n8n").unwrap_err().to_string();
+    assert!(problem.starts_with("probe from n8n/n8n to n8n/postgres: docker run"), "{problem}");
+    assert!(problem.contains("\"perl\": executable file not found"), "{problem}");
+
+    let (ida, idb) = (a.id().to_string(), b.id().to_string());
+    let resources = sweep::resources_of(&ida).unwrap();
     assert_eq!(resources.containers.len(), 2, "{resources:?}");
     assert!(resources.networks.len() >= 2, "own internal network and the copy's shared network: {resources:?}");
     assert_eq!(resources.volumes.len(), 2, "{resources:?}");
 
-    deployment.down().unwrap();
-    let left = sweep::resources_of(&id).unwrap();
-    assert!(left.is_empty(), "teardown left {left:?}");
-}
-
-#[test]
-fn dropping_a_deployment_tears_it_down() {
-    let id = {
-        let deployment = Deployment::ephemeral(&root(), &Source::Offline, &["n8n"]).unwrap();
-        deployment.up(&[], Duration::from_secs(240), &|line| eprintln!("{line}")).unwrap();
-        deployment.id().to_string()
-    };
-    let left = sweep::resources_of(&id).unwrap();
+    a.down().unwrap();
+    let left = sweep::resources_of(&ida).unwrap();
+    assert!(left.is_empty(), "down left {left:?}");
+    assert!(!sweep::resources_of(&idb).unwrap().is_empty(), "the other copy still runs");
+    drop(b);
+    let left = sweep::resources_of(&idb).unwrap();
     assert!(left.is_empty(), "drop left {left:?}");
 }
 
@@ -99,12 +134,16 @@ fn leftovers_of_a_killed_run_are_swept_and_live_runs_are_not() {
     make(&dead_run, &format!("aiwah-sweep-dead-{tag}"));
     make(&sweep::this_run(), &format!("aiwah-sweep-live-{tag}"));
 
+    // Tests running beside this one sweep too (every new copy does), so what proves the sweep is
+    // what is left, not which sweep reported what.
     let swept = sweep::sweep_dead_runs();
-    assert!(swept.containers.contains(&format!("aiwah-sweep-dead-{tag}")), "{swept:?}");
-    assert!(swept.networks.contains(&format!("aiwah-sweep-dead-{tag}")), "{swept:?}");
-    assert!(swept.volumes.contains(&format!("aiwah-sweep-dead-{tag}")), "{swept:?}");
     let left = sweep::resources_of(&format!("sweep-{tag}")).unwrap();
-    assert_eq!(left.containers, vec![format!("aiwah-sweep-live-{tag}")], "the live run's container stays");
+    let live = vec![format!("aiwah-sweep-live-{tag}")];
+    assert_eq!(
+        [&left.containers, &left.networks, &left.volumes],
+        [&live, &live, &live],
+        "the dead run's container, network and volume are swept, the live run's stay (swept here: {swept:?})"
+    );
 
     docker::remove(Kind::Container, &left.containers).unwrap();
     docker::remove(Kind::Network, &left.networks).unwrap();
@@ -131,28 +170,16 @@ fn a_failing_start_names_what_it_waited_for_and_leaves_nothing_behind() {
     assert!(left.is_empty(), "a failed start left {left:?}");
 }
 
+// One copy of both stacks for both properties (the migration check edits the copy's files last).
+// A database put on the shared network is caught by the same matrix in harness/suite's
+// suite_mutations, which runs exactly that mutation for its isolation scenario.
 #[test]
-fn two_copies_run_side_by_side() {
-    let a = Deployment::ephemeral(&root(), &Source::Offline, &["n8n"]).unwrap();
-    let b = Deployment::ephemeral(&root(), &Source::Offline, &["n8n"]).unwrap();
-    std::thread::scope(|s| {
-        let ta = s.spawn(|| a.up(&[], Duration::from_secs(240), &|_| {}));
-        let tb = s.spawn(|| b.up(&[], Duration::from_secs(240), &|_| {}));
-        ta.join().unwrap().unwrap();
-        tb.join().unwrap().unwrap();
-    });
-    assert_ne!(a.host_port("n8n", "n8n", 5678).unwrap(), b.host_port("n8n", "n8n", 5678).unwrap());
-    assert_ne!(a.shared_network, b.shared_network);
-    let (ida, idb) = (a.id().to_string(), b.id().to_string());
-    drop(a);
-    drop(b);
-    assert!(sweep::resources_of(&ida).unwrap().is_empty() && sweep::resources_of(&idb).unwrap().is_empty());
-}
-
-#[test]
-fn supabase_and_n8n_copies_are_isolated_from_each_others_databases() {
-    let deployment = Deployment::ephemeral(&root(), &Source::Offline, &["supabase", "n8n"]).unwrap();
+fn supabase_and_n8n_copies_keep_their_databases_apart_and_apply_migrations_once() {
+    use aiwah_harness::engine::migrate;
+    let copy = aiwah_harness::testing::StackCopy::new();
+    let deployment = Deployment::ephemeral(copy.root(), &Source::Offline, &["supabase", "n8n"]).unwrap();
     deployment.up(&[], Duration::from_secs(300), &|_| {}).unwrap();
+
     let probes = probe::matrix(&deployment, &base_image()).unwrap();
     let broken: Vec<String> = probes.iter().filter(|p| !p.holds()).map(ToString::to_string).collect();
     assert!(broken.is_empty(), "{broken:#?}");
@@ -160,30 +187,8 @@ fn supabase_and_n8n_copies_are_isolated_from_each_others_databases() {
     assert!(probes.iter().any(|p| p.from == "supabase/kong" && p.to == "supabase/db" && p.outcome == Outcome::Open));
     assert!(probes.iter().any(|p| p.from == "n8n/n8n" && p.to == "supabase/db" && p.outcome != Outcome::Open && p.via.contains('.')), "by IP");
     assert!(probes.iter().any(|p| p.from == "supabase/kong" && p.to == "n8n/postgres" && p.outcome == Outcome::Unresolvable), "by name");
-}
 
-#[test]
-fn a_database_on_the_shared_network_makes_the_probe_fail() {
-    let copy = aiwah_harness::testing::StackCopy::new();
-    copy.mutate(
-        "stacks/n8n/compose.yml",
-        "  postgres:\n    image: ${N8N_POSTGRES_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal]",
-        "  postgres:\n    image: ${N8N_POSTGRES_IMAGE:?pass --env-file stacks/images.env}\n    restart: unless-stopped\n    networks: [internal, shared]",
-    );
-    let deployment = Deployment::ephemeral(copy.root(), &Source::Offline, &["supabase", "n8n"]).unwrap();
-    deployment.up(&[], Duration::from_secs(300), &|_| {}).unwrap();
-    let probes = probe::matrix(&deployment, &base_image()).unwrap();
-    let broken: Vec<&probe::Probe> = probes.iter().filter(|p| !p.holds()).collect();
-    assert!(broken.iter().any(|p| p.from == "supabase/kong" && p.to == "n8n/postgres" && p.outcome == Outcome::Open), "{probes:#?}");
-}
-
-#[test]
-fn migrations_apply_once_and_an_edited_applied_migration_is_refused() {
-    use aiwah_harness::engine::migrate;
-    let copy = aiwah_harness::testing::StackCopy::new();
-    let deployment = Deployment::ephemeral(copy.root(), &Source::Offline, &["supabase"]).unwrap();
-    deployment.up(&[], Duration::from_secs(300), &|_| {}).unwrap();
-    // up applied them; a second run finds nothing to do.
+    // up applied the migrations; a second run finds nothing to do.
     let again = deployment.migrate().unwrap();
     assert!(again.applied.is_empty() && again.already.contains(&"0001_todos.sql".to_string()), "{again:?}");
     let rls = migrate::query(&deployment, "select relrowsecurity from pg_class where oid = 'public.todos'::regclass").unwrap();

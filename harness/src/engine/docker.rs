@@ -29,8 +29,10 @@ pub fn docker(args: &[&str]) -> Result<String> {
         .output()
         .map_err(|e| Problem::new("docker", format!("cannot run the docker CLI: {e}")).hint("install Docker (here: bash stacks/offline/engine.sh)"))?;
     if !out.status.success() {
+        // The CLI ends some errors with a pointer to its help: the error is the line before.
         let err = String::from_utf8_lossy(&out.stderr);
-        let line = crate::problem::last_line(&err, "failed");
+        let err: Vec<&str> = err.lines().filter(|l| !(l.starts_with("Run 'docker") && l.ends_with("for more information"))).collect();
+        let line = crate::problem::last_line(&err.join("\n"), "failed");
         return Err(Problem::new(format!("docker {}", args.iter().take(2).copied().collect::<Vec<_>>().join(" ")), line));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())

@@ -2,7 +2,9 @@
 
 use cucumber::{then, when};
 
-use crate::steps::AiwahWorld;
+use crate::steps::{AiwahWorld, blocking};
+use aiwah_harness::engine::docker;
+use aiwah_harness::engine::overrides::labels;
 use aiwah_harness::engine::probe::{self, Outcome, Probe};
 
 #[derive(Debug, Default)]
@@ -13,13 +15,9 @@ pub struct State {
 
 #[when(expr = "the isolation probes run from {word}")]
 async fn probes_run(w: &mut AiwahWorld, position: String) -> Result<(), String> {
-    let image = w.suite.probe_image().map_err(|p| p.to_string())?;
-    let suite = w.suite.clone();
-    let pos = position.clone();
-    let probes = tokio::task::spawn_blocking(move || probe::from_position(&suite.deployment, &image, &pos))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|p| p.to_string())?;
+    let (suite, pos) = (w.suite.clone(), position.clone());
+    let probes =
+        blocking("isolation probes", move || probe::from_position(&suite.deployment, &suite.probe_image()?, &pos)).await?.map_err(|p| p.to_string())?;
     for p in &probes {
         println!("probe: {p}");
     }
@@ -46,30 +44,35 @@ async fn answers(w: &mut AiwahWorld, database: String) -> Result<(), String> {
     let probes = probes_to(w, &database)?;
     // By service name at least; the positive control proves the probe itself can succeed.
     let by_name = database.split('/').nth(1).unwrap_or_default();
-    match probes.iter().find(|p| p.via == by_name) {
-        Some(p) if p.outcome == Outcome::Open => Ok(()),
+    let named: Vec<&&Probe> = probes.iter().filter(|p| p.via == by_name).collect();
+    if named.is_empty() {
+        return Err(format!("no probe of {database} by its service name {by_name}"));
+    }
+    match named.iter().find(|p| p.outcome != Outcome::Open) {
         Some(p) => Err(format!("own database not reachable: {p}")),
-        None => Err(format!("no probe of {database} by its service name {by_name}")),
+        None => Ok(()),
     }
 }
 
 #[then(expr = "the shared network holds exactly supabase\\/kong, n8n\\/n8n and ui\\/ui")]
 async fn shared_members(w: &mut AiwahWorld) -> Result<(), String> {
     let network = w.suite.deployment.shared_network.clone();
-    let out = aiwah_harness::engine::docker::docker(&["network", "inspect", "--format", "{{range .Containers}}{{.Name}} {{end}}", &network])
-        .map_err(|p| p.to_string())?;
-    let mut members = Vec::new();
-    for name in out.split_whitespace() {
-        let stack = aiwah_harness::engine::docker::docker(&[
-            "inspect",
-            "--format",
-            "{{index .Config.Labels \"io.aiwah.stack\"}}/{{index .Config.Labels \"io.aiwah.service\"}}",
-            name,
-        ])
-        .map_err(|p| p.to_string())?;
-        members.push(stack.trim().to_string());
-    }
-    members.sort();
+    let members = blocking("shared network members", move || -> aiwah_harness::Result<(String, Vec<String>)> {
+        let names = docker::docker(&["network", "inspect", "--format", "{{range .Containers}}{{.Name}} {{end}}", &network])?;
+        let names: Vec<&str> = names.split_whitespace().collect();
+        if names.is_empty() {
+            return Ok((network, Vec::new()));
+        }
+        let format = format!("{{{{index .Config.Labels \"{}\"}}}}/{{{{index .Config.Labels \"{}\"}}}}", labels::STACK, labels::SERVICE);
+        let mut args = vec!["inspect", "--format", &format];
+        args.extend(&names);
+        let mut members: Vec<String> = docker::docker(&args)?.lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+        members.sort();
+        Ok((network, members))
+    })
+    .await?
+    .map_err(|p| p.to_string())?;
+    let (network, members) = members;
     let expected = ["n8n/n8n", "supabase/kong", "ui/ui"];
     if members == expected { Ok(()) } else { Err(format!("shared network {network} holds {members:?}, expected {expected:?}")) }
 }

@@ -84,6 +84,12 @@ impl AiwahWorld {
     }
 }
 
+/// Run blocking work — the docker CLI, a browser driver — on tokio's blocking threads, so steps of
+/// other scenarios' tasks and the runtime's timers keep running meanwhile.
+pub async fn blocking<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| format!("{what}: {e}"))
+}
+
 /// Run the one scenario `case` names; its cucumber JSON goes to `report`. `Err` carries why it failed.
 /// The caller owns `suite`; the scenario's World borrows it only while it runs.
 pub fn run_scenario(suite: Arc<Suite>, case: &Case, report: &Path) -> Result<(), String> {

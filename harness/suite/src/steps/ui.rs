@@ -2,6 +2,7 @@
 //! the built bundle scanned for the service key, and — with the official images — a todo inserted
 //! through REST appearing on the page without a reload.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use cucumber::{given, then, when};
@@ -9,12 +10,13 @@ use serde_json::json;
 
 use crate::clients::browser::Browser;
 use crate::clients::bundle;
-use crate::steps::AiwahWorld;
+use crate::steps::{AiwahWorld, blocking};
 
 #[derive(Default)]
 pub struct State {
     health: Option<(u16, String)>,
-    browser: Option<Browser>,
+    /// Shared with the blocking threads that drive it.
+    browser: Option<Arc<Browser>>,
     leaks: Option<Vec<bundle::Leak>>,
 }
 
@@ -24,35 +26,33 @@ impl std::fmt::Debug for State {
     }
 }
 
-// The browser's WebDriver client is blocking: it must not be dropped on a runtime thread.
+// The browser's WebDriver client is blocking: it must not be dropped on a runtime thread (Drop
+// cannot await, so a plain thread closes the session and stops chromedriver).
 impl Drop for State {
     fn drop(&mut self) {
         if let Some(browser) = self.browser.take() {
-            blocking(|| drop(browser));
+            let _ = std::thread::spawn(move || drop(browser)).join();
         }
     }
-}
-
-/// Run blocking browser/engine work without stalling the runtime's other tasks.
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    tokio::task::block_in_place(f)
 }
 
 impl AiwahWorld {
-    fn browser(&mut self) -> Result<&Browser, String> {
+    async fn browser(&mut self) -> Result<Arc<Browser>, String> {
         if self.ui.browser.is_none() {
-            self.ui.browser = Some(blocking(Browser::start).map_err(|p| p.to_string())?);
+            self.ui.browser = Some(Arc::new(blocking("starting Chromium", Browser::start).await?.map_err(|p| p.to_string())?));
         }
-        Ok(self.ui.browser.as_ref().expect("started above"))
+        Ok(self.ui.browser.clone().expect("started above"))
     }
 
     /// Keep what the browser saw, for the failure report.
-    fn screenshot(&self, name: &str) -> String {
-        let Some(browser) = &self.ui.browser else { return "no browser".into() };
+    async fn screenshot(&self, name: &str) -> String {
+        let Some(browser) = self.ui.browser.clone() else { return "no browser".into() };
         let file = self.suite.deployment.root.join("target/ui-screenshots").join(format!("{name}.png"));
-        match blocking(|| browser.save_screenshot(&file)) {
-            Ok(()) => format!("screenshot: {}", file.display()),
-            Err(p) => format!("no screenshot: {p}"),
+        let shown = file.display().to_string();
+        match blocking("screenshot", move || browser.save_screenshot(&file)).await {
+            Ok(Ok(())) => format!("screenshot: {shown}"),
+            Ok(Err(p)) => format!("no screenshot: {p}"),
+            Err(e) => format!("no screenshot: {e}"),
         }
     }
 }
@@ -76,14 +76,14 @@ async fn health_ok(w: &mut AiwahWorld) -> Result<(), String> {
 #[when("Chromium opens the UI's sign-in page")]
 async fn open_login(w: &mut AiwahWorld) -> Result<(), String> {
     let url = format!("{}/login", w.suite.ui);
-    let browser = w.browser()?;
-    blocking(|| browser.goto(&url)).map_err(|p| p.to_string())
+    let browser = w.browser().await?;
+    blocking("opening the sign-in page", move || browser.goto(&url)).await?.map_err(|p| p.to_string())
 }
 
 #[then("the sign-in form is shown and ready for input")]
 async fn form_ready(w: &mut AiwahWorld) -> Result<(), String> {
-    let browser = w.browser()?;
-    let rendered = blocking(|| -> aiwah_harness::Result<()> {
+    let browser = w.browser().await?;
+    let rendered = blocking("the sign-in form", move || -> aiwah_harness::Result<()> {
         // data-ready is set once React has hydrated the form: the bundle loaded and ran.
         let form = browser.wait_for("[data-testid=login-form][data-ready=true]", Duration::from_secs(30))?;
         if !form.is_displayed()? {
@@ -93,8 +93,12 @@ async fn form_ready(w: &mut AiwahWorld) -> Result<(), String> {
             browser.wait_for(&format!("[data-testid={field}]"), Duration::from_secs(5))?;
         }
         Ok(())
-    });
-    rendered.map_err(|p| format!("sign-in form did not render: {p} ({})", w.screenshot("login")))
+    })
+    .await?;
+    match rendered {
+        Ok(()) => Ok(()),
+        Err(p) => Err(format!("sign-in form did not render: {p} ({})", w.screenshot("login").await)),
+    }
 }
 
 #[when("the UI image's built files are scanned")]
@@ -109,7 +113,7 @@ async fn scan(w: &mut AiwahWorld) -> Result<(), String> {
         .ok_or("the deployment runs no ui/ui image")?;
     let service_key = w.service_key()?;
     let dir = std::env::temp_dir().join(format!("aiwah-bundle-{}-{}", suite.deployment.id(), std::process::id()));
-    let leaks = blocking(|| {
+    let leaks = blocking("scanning the UI image", move || {
         let _ = std::fs::remove_dir_all(&dir);
         bundle::extract(&image, "/app/.next/static", &dir)?;
         let scan = bundle::scan_dir(&dir, &service_key);
@@ -118,6 +122,7 @@ async fn scan(w: &mut AiwahWorld) -> Result<(), String> {
         println!("scanned {image}:/app/.next/static ({} files)", scan.files);
         Ok::<_, aiwah_harness::Problem>(scan.leaks)
     })
+    .await?
     .map_err(|p| p.to_string())?;
     w.ui.leaks = Some(leaks);
     Ok(())
@@ -136,16 +141,20 @@ async fn no_leaks(w: &mut AiwahWorld) -> Result<(), String> {
 async fn signed_in_ui(w: &mut AiwahWorld, name: String) -> Result<(), String> {
     let user = w.user(&name)?.clone();
     let url = format!("{}/login", w.suite.ui);
-    let browser = w.browser()?;
-    let signed_in = blocking(|| -> aiwah_harness::Result<()> {
+    let browser = w.browser().await?;
+    let signed_in = blocking("signing in", move || -> aiwah_harness::Result<()> {
         browser.goto(&url)?;
         browser.wait_for("[data-testid=login-form][data-ready=true]", Duration::from_secs(30))?;
         browser.wait_for("[data-testid=email]", Duration::from_secs(5))?.type_text(&user.email)?;
         browser.wait_for("[data-testid=password]", Duration::from_secs(5))?.type_text(&user.password)?;
         browser.wait_for("[data-testid=sign-in]", Duration::from_secs(5))?.click()?;
         browser.wait_for("[data-testid=todos][data-live=true]", Duration::from_secs(30)).map(|_| ())
-    });
-    signed_in.map_err(|p| format!("signing in to the UI: {p} ({})", w.screenshot("sign-in")))
+    })
+    .await?;
+    match signed_in {
+        Ok(()) => Ok(()),
+        Err(p) => Err(format!("signing in to the UI: {p} ({})", w.screenshot("sign-in").await)),
+    }
 }
 
 #[when(expr = "a todo {string} is inserted for {string} through REST")]
@@ -156,22 +165,24 @@ async fn insert_rest(w: &mut AiwahWorld, title: String, name: String) -> Result<
 
 #[then(expr = "the todos page shows {string} without a reload")]
 async fn shows_live(w: &mut AiwahWorld, title: String) -> Result<(), String> {
-    let browser = w.browser()?;
-    let shown = blocking(|| -> aiwah_harness::Result<bool> {
+    let browser = w.browser().await?;
+    let wanted = title.clone();
+    let shown = blocking("watching the todos page", move || -> aiwah_harness::Result<bool> {
         let deadline = std::time::Instant::now() + Duration::from_secs(15);
         while std::time::Instant::now() < deadline {
             for item in browser.find_all("[data-testid=todo-item]")? {
-                if item.text()?.contains(&title) {
+                if item.text()?.contains(&wanted) {
                     return Ok(true);
                 }
             }
             std::thread::sleep(Duration::from_millis(200));
         }
         Ok(false)
-    });
+    })
+    .await?;
     match shown {
         Ok(true) => Ok(()),
-        Ok(false) => Err(format!("{title:?} did not appear within 15 s ({})", w.screenshot("live-todo"))),
-        Err(p) => Err(format!("{p} ({})", w.screenshot("live-todo"))),
+        Ok(false) => Err(format!("{title:?} did not appear within 15 s ({})", w.screenshot("live-todo").await)),
+        Err(p) => Err(format!("{p} ({})", w.screenshot("live-todo").await)),
     }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::clients::auth::{Auth, Session, SignUp};
 use crate::clients::db::Db;
-use crate::steps::AiwahWorld;
+use crate::steps::{AiwahWorld, blocking};
 
 #[derive(Debug, Clone)]
 pub struct TestUser {
@@ -33,7 +33,8 @@ impl AiwahWorld {
     /// The Supabase database as its admin (connects on first use).
     pub async fn db(&mut self) -> Result<&Db, String> {
         if self.db.is_none() {
-            let host = self.suite.container_ip("supabase", "db").map_err(|p| p.to_string())?;
+            let suite = self.suite.clone();
+            let host = blocking("the database's address", move || suite.container_ip("supabase", "db")).await?.map_err(|p| p.to_string())?;
             let password = self.suite.secret("POSTGRES_PASSWORD").map_err(|p| p.to_string())?;
             let db = Db::connect(&host, 5432, "supabase_admin", &password, "postgres", Duration::from_secs(30)).await.map_err(|e| e.to_string())?;
             self.db = Some(db);
