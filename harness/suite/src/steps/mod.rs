@@ -10,6 +10,11 @@ use cucumber::writer::{self, Coloring};
 use cucumber::{WriterExt as _, gherkin};
 
 use aiwah_harness::suite::catalog::Case;
+use std::time::Duration;
+
+use crate::clients::auth::Auth;
+use crate::clients::db::Db;
+use crate::clients::rest::Rest;
 use aiwah_harness::suite::shared::Suite;
 
 pub mod auth;
@@ -81,6 +86,33 @@ impl AiwahWorld {
 
     pub fn user(&self, name: &str) -> Result<&users::TestUser, String> {
         self.users.get(name).ok_or_else(|| format!("no test user {name:?} in this scenario (a Given step creates them)"))
+    }
+
+    /// PostgREST through Kong with the anon key, as the UI calls it.
+    pub fn rest(&self) -> Result<Rest, String> {
+        Ok(Rest::new(&self.suite.gateway, &self.suite.secret("ANON_KEY").map_err(|p| p.to_string())?))
+    }
+
+    /// The deployment's service key (never print it).
+    pub fn service_key(&self) -> Result<String, String> {
+        self.suite.secret("SERVICE_ROLE_KEY").map_err(|p| p.to_string())
+    }
+
+    /// GoTrue through Kong with the anon key.
+    pub fn auth_client(&self) -> Result<Auth, String> {
+        Ok(Auth::new(&self.suite.gateway, &self.suite.secret("ANON_KEY").map_err(|p| p.to_string())?))
+    }
+
+    /// The Supabase database as its admin (connects on first use).
+    pub async fn db(&mut self) -> Result<&Db, String> {
+        if self.db.is_none() {
+            let suite = self.suite.clone();
+            let host = blocking("the database's address", move || suite.container_ip("supabase", "db")).await?.map_err(|p| p.to_string())?;
+            let password = self.suite.secret("POSTGRES_PASSWORD").map_err(|p| p.to_string())?;
+            let db = Db::connect(&host, 5432, "supabase_admin", &password, "postgres", Duration::from_secs(30)).await.map_err(|e| e.to_string())?;
+            self.db = Some(db);
+        }
+        Ok(self.db.as_ref().expect("connected above"))
     }
 }
 

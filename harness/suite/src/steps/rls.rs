@@ -5,7 +5,6 @@ use aiwah_harness::secrets::Role;
 use cucumber::{given, then, when};
 use serde_json::json;
 
-use crate::clients::rest::Rest;
 use crate::steps::AiwahWorld;
 
 const LIST: &str = "select id::text, title, done from public.todos order by title";
@@ -20,14 +19,6 @@ pub struct State {
 }
 
 impl AiwahWorld {
-    pub fn rest(&self) -> Result<Rest, String> {
-        Ok(Rest::new(&self.suite.gateway, &self.suite.secret("ANON_KEY").map_err(|p| p.to_string())?))
-    }
-
-    pub fn service_key(&self) -> Result<String, String> {
-        self.suite.secret("SERVICE_ROLE_KEY").map_err(|p| p.to_string())
-    }
-
     /// Insert a todo for `owner` as the database admin; remembers its id by title.
     pub async fn write_todo(&mut self, owner: &str, title: &str) -> Result<String, String> {
         let user = self.user(owner)?.id.clone();

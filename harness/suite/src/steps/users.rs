@@ -2,15 +2,12 @@
 //! a user id, not GoTrue), or signed up through GoTrue (scenarios about the API). Emails are unique
 //! per scenario, so scenarios running side by side never share a user.
 
-use std::time::Duration;
-
 use aiwah_harness::secrets::Role;
 use cucumber::given;
 use serde::Serialize;
 
-use crate::clients::auth::{Auth, Session, SignUp};
-use crate::clients::db::Db;
-use crate::steps::{AiwahWorld, blocking};
+use crate::clients::auth::{Session, SignUp};
+use crate::steps::AiwahWorld;
 
 #[derive(Debug, Clone)]
 pub struct TestUser {
@@ -30,22 +27,6 @@ pub fn password() -> String {
 }
 
 impl AiwahWorld {
-    /// The Supabase database as its admin (connects on first use).
-    pub async fn db(&mut self) -> Result<&Db, String> {
-        if self.db.is_none() {
-            let suite = self.suite.clone();
-            let host = blocking("the database's address", move || suite.container_ip("supabase", "db")).await?.map_err(|p| p.to_string())?;
-            let password = self.suite.secret("POSTGRES_PASSWORD").map_err(|p| p.to_string())?;
-            let db = Db::connect(&host, 5432, "supabase_admin", &password, "postgres", Duration::from_secs(30)).await.map_err(|e| e.to_string())?;
-            self.db = Some(db);
-        }
-        Ok(self.db.as_ref().expect("connected above"))
-    }
-
-    pub fn auth_client(&self) -> Result<Auth, String> {
-        Ok(Auth::new(&self.suite.gateway, &self.suite.secret("ANON_KEY").map_err(|p| p.to_string())?))
-    }
-
     /// An access token for `name` signed with the deployment's JWT secret, as GoTrue would issue it.
     pub fn token_for(&self, name: &str) -> Result<String, String> {
         #[derive(Serialize)]
