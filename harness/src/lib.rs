@@ -3,6 +3,7 @@
 
 pub mod engine;
 pub mod files;
+pub mod gateway;
 pub mod problem;
 pub mod repo;
 pub mod secrets;

@@ -9,6 +9,7 @@ mod deploy;
 mod doctor;
 mod down;
 mod env;
+mod gateway;
 mod images;
 mod logs;
 mod restart;
@@ -36,6 +37,9 @@ enum Task {
     /// The image manifest (stacks/images.toml), offline builds, pulls.
     #[command(subcommand)]
     Images(images::Command),
+    /// The gateway's Kong config, generated from the route table (harness/src/gateway/routes.rs).
+    #[command(subcommand)]
+    Gateway(gateway::Command),
     /// Start the persistent deployment (all stacks, or the ones named) and wait until healthy.
     Up(up::Args),
     /// Stop stacks; volumes (the data) stay.
@@ -68,6 +72,7 @@ fn main() -> ExitCode {
         Task::Env(args) => env::run(&root, args),
         Task::Check(args) => check::run(&root, args),
         Task::Images(cmd) => images::run(&root, cmd),
+        Task::Gateway(cmd) => gateway::run(&root, cmd),
         Task::Up(args) => up::run(&root, args),
         Task::Down(args) => down::run(&root, args),
         Task::Restart(args) => restart::run(&root, args),

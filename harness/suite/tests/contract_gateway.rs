@@ -3,8 +3,10 @@
 //! The client: wiremock checks it sends exactly the credentials asked for and reads Kong's answer.
 //! The table: every gateway row of `features/*.feature` (who asks for which route, what the
 //! gateway answers) is run through the steps' own request builder and outcome check against
-//! `support/kong_fake.rs` — kong.yml's routes with Kong 3.9.3's answers — so a wrong path, a
-//! credential sent the wrong way, or an outcome upstream does not give fails here.
+//! `support/kong_fake.rs` — upstream kong.yml's routes with Kong 3.9.3's answers — so a wrong path, a
+//! credential sent the wrong way, or an outcome upstream does not give fails here. The gateway's
+//! route table (which the Kong config is generated from) must predict every feature row, and its
+//! prediction for every route and credential must be what the fake answers.
 
 #[path = "support/kong_fake.rs"]
 mod kong;
@@ -70,6 +72,38 @@ async fn every_gateway_row_of_the_features_is_what_kong_answers() {
         assert!(blocked_outright || outcomes.contains(&Outcome::Served.name()), "{}: refusals without a served control", route.name());
     }
     assert!(rows.len() >= 21, "only {} gateway rows found in the features", rows.len());
+}
+
+#[test]
+fn every_gateway_row_of_the_features_is_what_the_route_table_predicts() {
+    let rows = feature_rows();
+    let wrong: Vec<String> = rows
+        .iter()
+        .filter_map(|(at, who, route, outcome)| {
+            let (who, route, outcome): (Credential, Route, Outcome) = (who.parse().unwrap(), route.parse().unwrap(), outcome.parse().unwrap());
+            let predicted = route.expected(who);
+            (predicted != outcome).then(|| format!("{at}: {} by {}: the feature says {outcome}, the route table {predicted}", route.name(), who.name()))
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(rows.len() >= 21, "only {} gateway rows found in the features", rows.len());
+}
+
+#[tokio::test]
+async fn the_route_tables_predictions_are_what_kong_answers_for_every_route_and_credential() {
+    // The fake is written from upstream's kong.yml independently of the table: they must agree.
+    let gw = kong::start().await;
+    let gateway = Gateway::new(&gw.uri());
+    let mut wrong = Vec::new();
+    for route in Route::ALL {
+        for who in Credential::ALL {
+            let answer = gateway.send(&request(route, who, &keys())).await.unwrap();
+            if let Err(e) = route.expected(who).check(&answer) {
+                wrong.push(format!("{} ({}) by {}: {e}", route.name(), route.path(), who.name()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[tokio::test]

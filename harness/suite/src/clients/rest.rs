@@ -3,7 +3,7 @@
 //!
 //! Every call carries `apikey`; `bearer: Some(jwt)` adds `Authorization: Bearer <jwt>`, which is
 //! what PostgREST switches role on. With `bearer: None` only `apikey` is sent and the gateway picks
-//! the role: Kong's request-transformer (`LUA_AUTH_EXPR`, stacks/supabase/volumes/api) keeps a
+//! the role: Kong's request-transformer (`Forwarding::BearerFromKey`, harness/src/gateway/routes.rs) keeps a
 //! client `Authorization`, else sets it from the apikey — `Bearer <role JWT>` for opaque `sb_` keys,
 //! but the bare legacy key without `Bearer ` otherwise, which PostgREST ignores, so the request runs
 //! as `anon`. We do not copy the apikey into `Authorization` ourselves, so that "no bearer" means

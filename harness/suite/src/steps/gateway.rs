@@ -1,9 +1,9 @@
-//! The gateway's routes as the checks use them: the one table of paths (which route, which
-//! method and body) and of what Kong answers (status and Kong's own message per outcome). Features
-//! name a route, a credential and an outcome in words; everything HTTP lives here.
+//! The gateway's routes as the checks use them: which route, which method and body, and what Kong
+//! answers (status and Kong's own message per outcome). Features name a route, a credential and an
+//! outcome in words; everything HTTP lives here.
 //!
-//! Sources: our `stacks/supabase/volumes/api/kong.yml` (from supabase/supabase `docker/volumes/api`
-//! at 1f37f2a9): which plugins guard which route; Kong 3.9.3's plugins for the answers —
+//! Sources: the gateway's route table (`aiwah_harness::gateway::routes`, which the Kong config is
+//! generated from) for each route's path and who passes it; Kong 3.9.3's plugins for the answers —
 //! key-auth: 401 `No API key found in request` / 401 `Unauthorized` (a key it does not know); acl:
 //! 403 `You cannot consume this service`; request-termination as configured: 403 `Access is
 //! forbidden.`; basic-auth: 401 `Unauthorized` with `WWW-Authenticate: Basic realm="service"`.
@@ -16,6 +16,8 @@ use std::str::FromStr;
 use cucumber::{then, when};
 use reqwest::Method;
 use serde_json::json;
+
+use aiwah_harness::gateway::routes::{self as table, Access, KeyRole};
 
 use crate::clients::gateway::{Answer, Gateway, Request};
 use crate::steps::AiwahWorld;
@@ -71,24 +73,58 @@ impl Route {
         }
     }
 
-    pub fn path(self) -> &'static str {
-        match self {
-            Route::RestRoot => "/rest/v1/",
-            Route::AuthSettings => "/auth/v1/settings",
-            Route::GraphQl => "/graphql/v1",
-            Route::DatabaseAdmin => "/pg/tables",
-            Route::RealtimePing => "/realtime/v1/api/ping",
-            Route::RealtimeTenants => "/realtime/v1/api/tenants",
-            Route::RealtimeOpenApi => "/realtime/v1/api/openapi",
-            Route::Studio => "/",
-        }
+    /// The gateway route (of the route table) this request goes through.
+    pub fn gateway_route(self) -> &'static table::Route {
+        table::by_name(match self {
+            Route::RestRoot => "rest-v1-openapi",
+            Route::AuthSettings => "auth-v1",
+            Route::GraphQl => "graphql-v1",
+            Route::DatabaseAdmin => "meta",
+            Route::RealtimePing => "realtime-v1-rest",
+            Route::RealtimeTenants => "realtime-v1-rest-tenants",
+            Route::RealtimeOpenApi => "realtime-v1-rest-openapi",
+            Route::Studio => "dashboard",
+        })
+    }
+
+    /// The path asked for: the gateway route's path and, below it, the service's endpoint.
+    pub fn path(self) -> String {
+        let below = match self {
+            Route::AuthSettings => "settings",
+            Route::DatabaseAdmin => "tables",
+            Route::RealtimePing => "ping",
+            Route::RestRoot | Route::GraphQl | Route::RealtimeTenants | Route::RealtimeOpenApi | Route::Studio => "",
+        };
+        self.gateway_route().path_to(below)
     }
 
     /// The request as upstream's tests send it, before credentials.
     pub fn request(self) -> Request {
         match self {
-            Route::GraphQl => Request { body: Some(json!({ "query": "{ __typename }" })), ..Request::new(Method::POST, self.path()) },
-            _ => Request::new(Method::GET, self.path()),
+            Route::GraphQl => Request { body: Some(json!({ "query": "{ __typename }" })), ..Request::new(Method::POST, &self.path()) },
+            _ => Request::new(Method::GET, &self.path()),
+        }
+    }
+
+    /// What the gateway does with `who`'s request here, as the route table guards the route (the
+    /// service behind it answering 200 when it is passed on).
+    pub fn expected(self, who: Credential) -> Outcome {
+        let role = match who {
+            Credential::AnonKey => Some(KeyRole::Anon),
+            Credential::ServiceRoleKey => Some(KeyRole::ServiceRole),
+            _ => None,
+        };
+        match (self.gateway_route().access, who) {
+            (Access::Terminated, _) => Outcome::Blocked,
+            (Access::Open, _) => Outcome::Served,
+            (Access::DashboardLogin, Credential::DashboardLogin) => Outcome::Served,
+            (Access::DashboardLogin, _) => Outcome::LoginRequired,
+            (Access::Keys(_), Credential::WrongKey) => Outcome::WrongKey,
+            (access @ Access::Keys(_), _) => match role {
+                None => Outcome::NoKey,
+                Some(role) if access.lets_pass(role) => Outcome::Served,
+                Some(_) => Outcome::AclRefused,
+            },
         }
     }
 }

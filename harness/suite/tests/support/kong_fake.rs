@@ -1,12 +1,13 @@
-//! A fake of the gateway as our `stacks/supabase/volumes/api/kong.yml` configures Kong 3.9.3,
+//! A fake of the gateway as upstream's `docker/volumes/api/kong.yml` configures Kong 3.9.3,
 //! with stand-ins for the services behind it, for the gateway and REST contract tests.
 //!
-//! Routes and their plugins are copied by hand from kong.yml (longest path prefix wins, the REST
+//! Routes and their plugins are written by hand from upstream's kong.yml (longest path prefix wins, the REST
 //! root is an exact-path route); the answers are Kong 3.9.3's (`kong/plugins/{key-auth,acl,
 //! basic-auth,request-termination}`, `kong.response.error`'s JSON template with `request_id`).
 //! Behind `/rest/v1/`, PostgREST v14.17's JWT rules (`src/PostgREST/Auth/Jwt.hs`, jose-jwt's
 //! parser, `Error.hs` codes and messages) decide who the request runs as. It deliberately shares
-//! nothing with the steps' route table, so a wrong path or credential there shows here.
+//! nothing with the steps' or the gateway's route table, so a wrong path, credential or guard there
+//! shows here.
 
 #![allow(dead_code)]
 
@@ -51,7 +52,7 @@ struct Route {
 const BOTH: &[Group] = &[Group::Admin, Group::Anon];
 const ADMIN: &[Group] = &[Group::Admin];
 
-/// kong.yml's services (the ones the checks reach), in its words.
+/// Upstream kong.yml's services (the ones the checks reach).
 const ROUTES: &[Route] = &[
     Route { path: "/auth/v1/", exact: false, key_auth: true, acl: BOTH, basic_auth: false, upstream: Upstream::Auth },
     Route { path: "/rest/v1/", exact: true, key_auth: true, acl: ADMIN, basic_auth: false, upstream: Upstream::Rest },
