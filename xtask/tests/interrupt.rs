@@ -57,10 +57,10 @@ fn sigkill_leftovers_are_swept_by_the_next_run() {
     child.wait().unwrap();
     let left = sweep::resources_of(&id).unwrap();
     assert!(!left.containers.is_empty() && !left.volumes.is_empty(), "a killed run cannot clean up: {left:?}");
+    // Tests running beside this one sweep too (every new copy does), so what proves the sweep is
+    // what is left, not which sweep reported what.
     let swept = sweep::sweep_dead_runs();
-    assert!(left.containers.iter().all(|c| swept.containers.contains(c)), "swept {swept:?}, leftovers {left:?}");
-    assert!(left.volumes.iter().all(|v| swept.volumes.contains(v)), "swept {swept:?}, leftovers {left:?}");
     let after = sweep::resources_of(&id).unwrap();
-    assert!(after.is_empty(), "the sweep left {after:?}");
+    assert!(after.is_empty(), "the sweep left {after:?} of {left:?} (swept here: {swept:?})");
     assert!(!std::env::temp_dir().join(format!("aiwah-{id}")).exists(), "the dead copy's work folder (its secrets) is removed too");
 }

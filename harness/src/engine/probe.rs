@@ -147,7 +147,13 @@ fn layout(deployment: &Deployment) -> Result<(Vec<Position>, Vec<Target>)> {
             let id = format!("{}/{name}", model.stack);
             let container = running.remove(&id).ok_or_else(|| Problem::new(format!("service {id}"), "has no running container"))?;
             positions.push(Position { id: id.clone(), stack: model.stack.clone(), container: container.id.clone() });
-            let Some((_, entry)) = manifest.by_image(&container.official_image) else { continue };
+            // A container that cannot say what it stands for might be a database: never skip it silently.
+            let Some((_, entry)) = manifest.by_image(&container.official_image) else {
+                return Err(Problem::new(
+                    format!("service {id}"),
+                    format!("its container's {} label {:?} names no image of stacks/images.toml", labels::OFFICIAL_IMAGE, container.official_image),
+                ));
+            };
             if entry.role != Role::Database {
                 continue;
             }
