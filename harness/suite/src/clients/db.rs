@@ -83,30 +83,10 @@ impl Db {
     /// fail at once. The password only goes into the connection config, never into a message.
     pub async fn connect(host: &str, port: u16, user: &str, password: &str, dbname: &str, deadline: Duration) -> Result<Db, DbError> {
         let target = format!("{user}@{host}:{port}/{dbname}");
-        let mut config = Config::new();
-        config.host(host).port(port).user(user).password(password).dbname(dbname);
-        config.application_name("aiwah-harness").connect_timeout(Duration::from_secs(5));
-        let start = Instant::now();
-        loop {
-            match config.connect(NoTls).await {
-                Ok((client, connection)) => {
-                    tokio::spawn(async move {
-                        // Ends when the client is dropped or the server goes away; later calls then fail.
-                        let _ = connection.await;
-                    });
-                    return Ok(Db { client: Mutex::new(client), target });
-                }
-                Err(e) => {
-                    let err = DbError::from(e);
-                    let fatal = err.sqlstate.as_deref().is_some_and(|c| c.starts_with("28") || c == "3D000");
-                    if fatal || start.elapsed() >= deadline {
-                        let waited = if fatal { String::new() } else { format!(" within {:.1}s", deadline.as_secs_f64()) };
-                        return Err(DbError { message: format!("cannot connect to {target}{waited}: {}", err.message), ..err });
-                    }
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+        // Authentication (class 28) and an unknown database do not get better by waiting.
+        let fatal = |e: &DbError| e.sqlstate.as_deref().is_some_and(|c| c.starts_with("28") || c == "3D000");
+        let client = connect_retrying((host, port, user, password, dbname), &target, deadline, fatal).await?;
+        Ok(Db { client: Mutex::new(client), target })
     }
 
     /// Runs `sql` as `role` with JWT claims `{"sub": sub, "role": role}` (no `sub` when `None`) in one
@@ -154,5 +134,40 @@ impl Db {
     pub async fn admin_batch(&self, sql: &str) -> Result<(), DbError> {
         let client = self.client.lock().await;
         Ok(client.batch_execute(sql).await?)
+    }
+}
+
+/// Connects to `(host, port, user, password, dbname)`, retrying every 250 ms until `deadline` while
+/// nothing answers; an error `fatal` accepts fails at once. The password goes only into the
+/// connection config; errors name `target` (`user@host:port/db`).
+pub(crate) async fn connect_retrying(
+    (host, port, user, password, dbname): (&str, u16, &str, &str, &str),
+    target: &str,
+    deadline: Duration,
+    fatal: impl Fn(&DbError) -> bool,
+) -> Result<Client, DbError> {
+    let mut config = Config::new();
+    config.host(host).port(port).user(user).password(password).dbname(dbname);
+    config.application_name("aiwah-harness").connect_timeout(Duration::from_secs(5));
+    let start = Instant::now();
+    loop {
+        match config.connect(NoTls).await {
+            Ok((client, connection)) => {
+                tokio::spawn(async move {
+                    // Ends when the client is dropped or the server goes away; later calls then fail.
+                    let _ = connection.await;
+                });
+                return Ok(client);
+            }
+            Err(e) => {
+                let err = DbError::from(e);
+                let fatal = fatal(&err);
+                if fatal || start.elapsed() >= deadline {
+                    let waited = if fatal { String::new() } else { format!(" within {:.1}s", deadline.as_secs_f64()) };
+                    return Err(DbError { message: format!("cannot connect to {target}{waited}: {}", err.message), ..err });
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

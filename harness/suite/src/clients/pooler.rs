@@ -7,9 +7,9 @@
 //! go through the simple query protocol (no prepared statements) and no session state is relied on.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use tokio_postgres::{Client, Config, NoTls, SimpleQueryMessage};
+use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::db::DbError;
 
@@ -41,29 +41,9 @@ impl Pooler {
     pub async fn connect(host: &str, port: u16, role: &str, tenant: &str, password: &str, dbname: &str, deadline: Duration) -> Result<Pooler, DbError> {
         let user = pooled_user(role, tenant);
         let target = format!("{user}@{host}:{port}/{dbname}");
-        let mut config = Config::new();
-        config.host(host).port(port).user(&user).password(password).dbname(dbname);
-        config.application_name("aiwah-harness").connect_timeout(Duration::from_secs(5));
-        let start = Instant::now();
-        loop {
-            match config.connect(NoTls).await {
-                Ok((client, connection)) => {
-                    tokio::spawn(async move {
-                        // Ends when the client is dropped or the pooler goes away; later calls then fail.
-                        let _ = connection.await;
-                    });
-                    return Ok(Pooler { client, target });
-                }
-                Err(e) => {
-                    let err = DbError::from(e);
-                    if err.sqlstate.is_some() || start.elapsed() >= deadline {
-                        let waited = if err.sqlstate.is_some() { String::new() } else { format!(" within {:.1}s", deadline.as_secs_f64()) };
-                        return Err(DbError { message: format!("cannot connect to {target}{waited}: {}", err.message), ..err });
-                    }
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+        // Any answer of the server (wrong tenant, wrong password) is final.
+        let client = super::db::connect_retrying((host, port, &user, password, dbname), &target, deadline, |e| e.sqlstate.is_some()).await?;
+        Ok(Pooler { client, target })
     }
 
     /// Runs `sql` with the simple query protocol (one implicit transaction per statement); every
