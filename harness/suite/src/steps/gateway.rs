@@ -132,10 +132,7 @@ impl Route {
 impl FromStr for Route {
     type Err = String;
     fn from_str(s: &str) -> Result<Route, String> {
-        Route::ALL
-            .into_iter()
-            .find(|r| r.name() == s)
-            .ok_or_else(|| format!("no gateway route is called {s:?} (known: {})", names(Route::ALL.map(Route::name))))
+        super::by_name(Route::ALL, Route::name, "gateway route", s)
     }
 }
 
@@ -177,10 +174,7 @@ impl Credential {
 impl FromStr for Credential {
     type Err = String;
     fn from_str(s: &str) -> Result<Credential, String> {
-        Credential::ALL
-            .into_iter()
-            .find(|c| c.name() == s)
-            .ok_or_else(|| format!("no credential is called {s:?} (known: {})", names(Credential::ALL.map(Credential::name))))
+        super::by_name(Credential::ALL, Credential::name, "credential", s)
     }
 }
 
@@ -294,10 +288,7 @@ impl Outcome {
 impl FromStr for Outcome {
     type Err = String;
     fn from_str(s: &str) -> Result<Outcome, String> {
-        Outcome::ALL
-            .into_iter()
-            .find(|o| o.name() == s)
-            .ok_or_else(|| format!("no gateway outcome is called {s:?} (known: {})", names(Outcome::ALL.map(Outcome::name))))
+        super::by_name(Outcome::ALL, Outcome::name, "gateway outcome", s)
     }
 }
 
@@ -305,10 +296,6 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-fn names<const N: usize>(all: [&str; N]) -> String {
-    all.map(|n| format!("{n:?}")).join(", ")
 }
 
 impl AiwahWorld {

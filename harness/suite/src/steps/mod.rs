@@ -116,6 +116,14 @@ impl AiwahWorld {
     }
 }
 
+/// The one of `all` that a feature names `text`: what the enums steps read from Gherkin share. The
+/// error names `what` and lists every known name.
+pub(crate) fn by_name<T: Copy, const N: usize>(all: [T; N], name: fn(T) -> &'static str, what: &str, text: &str) -> Result<T, String> {
+    all.into_iter()
+        .find(|t| name(*t) == text)
+        .ok_or_else(|| format!("no {what} is called {text:?} (known: {})", all.map(|t| format!("{:?}", name(t))).join(", ")))
+}
+
 /// Run blocking work — the docker CLI, a browser driver — on tokio's blocking threads, so steps of
 /// other scenarios' tasks and the runtime's timers keep running meanwhile.
 pub async fn blocking<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {

@@ -68,7 +68,7 @@ impl BadJwt {
 impl FromStr for BadJwt {
     type Err = String;
     fn from_str(s: &str) -> Result<BadJwt, String> {
-        BadJwt::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| format!("unknown kind of JWT {s:?} (known: forged, expired, unsigned)"))
+        super::by_name(BadJwt::ALL, BadJwt::name, "kind of JWT", s)
     }
 }
 
