@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::engine::{Source, sweep};
 use crate::problem::{Problem, Result};
 use crate::suite::shared::{self, Suite};
-use crate::suite::{catalog, report, tiers::Tiers};
+use crate::suite::{catalog, report};
 
 /// How long the setup script waits for the holder's copy (cold image builds included).
 pub const READY_DEADLINE: Duration = Duration::from_secs(1800);
@@ -65,7 +65,7 @@ pub fn setup(root: &Path, exe: &Path, holder_args: &[&str]) -> Result<()> {
         std::thread::sleep(Duration::from_millis(250));
     }
     // The tiers the copy was started with (no second resolution that could differ from them).
-    let tiers = Tiers::from_plan(&crate::stack::Manifest::load(root)?, &shared::read_handle(&handle)?.plan);
+    let tiers = shared::handle_tiers(root, &handle)?;
     let cases = catalog::load(root)?;
     let skipped: Vec<String> = cases.iter().filter_map(|c| Some(format!("  skipped: {} — {}", c.name, tiers.skip_reason(c)?))).collect();
     println!("conformance: {} scenarios, {} skipped here (placeholders), reports in {}", cases.len(), skipped.len(), reports.display());

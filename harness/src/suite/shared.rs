@@ -122,6 +122,11 @@ pub fn read_handle(handle_file: &Path) -> Result<Handle> {
         .map_err(|e| Problem::new(&shown, format!("not a deployment handle: {e}")).hint("written by another version? run the tests again"))
 }
 
+/// The tiers the copy behind `handle_file` was started with (read from its handle, no engine).
+pub fn handle_tiers(root: &Path, handle_file: &Path) -> Result<Tiers> {
+    Ok(Tiers::from_plan(&Manifest::load(root)?, &read_handle(handle_file)?.plan))
+}
+
 /// The report folder of this run (`$AIWAH_SUITE_REPORTS`, else `target/conformance/latest`).
 pub fn reports_dir(root: &Path) -> PathBuf {
     std::env::var_os(REPORTS_ENV).map(PathBuf::from).unwrap_or_else(|| root.join("target/conformance/latest"))

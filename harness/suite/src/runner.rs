@@ -41,7 +41,7 @@ impl Listing {
     fn of(args: &Arguments, root: &Path) -> Listing {
         let handle = std::env::var_os(shared::HANDLE_ENV).map(PathBuf::from);
         match handle {
-            Some(file) if args.list => Listing::Tiers(handle_tiers(root, &file).unwrap_or_default()),
+            Some(file) if args.list => Listing::Tiers(shared::handle_tiers(root, &file).unwrap_or_default()),
             Some(_) if args.exact && args.filter.is_some() => Listing::Caller { ignored: args.ignored },
             Some(_) => Listing::Tiers(suite(root).map(|s| s.tiers.clone()).unwrap_or_default()),
             None => Listing::Tiers(predicted_tiers(root)),
@@ -88,12 +88,6 @@ pub fn main() -> ! {
 /// skipped, and scenarios fail with the engine's error instead.
 fn predicted_tiers(root: &Path) -> Tiers {
     Source::from_env().and_then(|source| Tiers::resolve(root, &source)).unwrap_or_default()
-}
-
-/// The tiers a running deployment was started with, from its handle file (no engine).
-fn handle_tiers(root: &Path, file: &Path) -> aiwah_harness::Result<Tiers> {
-    let manifest = aiwah_harness::stack::Manifest::load(root)?;
-    Ok(Tiers::from_plan(&manifest, &shared::read_handle(file)?.plan))
 }
 
 fn suite(root: &Path) -> Result<Arc<Suite>, String> {
