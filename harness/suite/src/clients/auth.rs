@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::http::{ApiError, ApiResult, client, snippet};
+use super::http::{ApiError, ApiResult, client};
 use super::rest::encode;
 
 /// A GoTrue user object; fields GoTrue adds later are ignored.
@@ -170,9 +170,5 @@ impl Auth {
 /// `{"code":"…","message":"…"}` (API version 2024-01-01), OAuth `{"error","error_description"}`,
 /// and Kong's own `{"message":"…"}`.
 fn refusal(request: &str, status: u16, body: &str) -> ApiError {
-    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-    let code = text("error_code").or_else(|| text("code")).or_else(|| text("error"));
-    let message = text("msg").or_else(|| text("message")).or_else(|| text("error_description")).or_else(|| text("error")).unwrap_or_else(|| snippet(body));
-    ApiError { request: request.to_owned(), status, code, message }
+    ApiError::from_body(request, status, body, &["error_code", "code", "error"], &["msg", "message", "error_description", "error"])
 }

@@ -10,8 +10,8 @@
 use reqwest::Client;
 use serde_json::Value;
 
+use super::http::client;
 use super::http::{ApiError, ApiResult};
-use super::http::{client, snippet};
 use super::rest::encode;
 
 /// Edge Functions through the gateway.
@@ -53,8 +53,6 @@ impl Functions {
 }
 
 fn refusal(request: &str, status: u16, header_code: Option<String>, body: &str) -> ApiError {
-    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-    let message = text("message").or_else(|| text("msg")).unwrap_or_else(|| snippet(body));
-    ApiError { request: request.to_owned(), status, code: text("code").or(header_code), message }
+    let err = ApiError::from_body(request, status, body, &["code"], &["message", "msg"]);
+    ApiError { code: err.code.or(header_code), ..err }
 }

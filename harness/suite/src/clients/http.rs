@@ -20,6 +20,15 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// A refusal read from a JSON body: the first of `code_keys` and the first of `message_keys`
+    /// the body holds as a string (each service names them its own way), the body's start when it
+    /// holds no message.
+    pub fn from_body(request: &str, status: u16, body: &str, code_keys: &[&str], message_keys: &[&str]) -> ApiError {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
+        let first = |keys: &[&str]| keys.iter().find_map(|k| v.get(*k).and_then(serde_json::Value::as_str).map(str::to_owned));
+        ApiError { request: request.to_owned(), status, code: first(code_keys), message: first(message_keys).unwrap_or_else(|| snippet(body)) }
+    }
+
     pub fn transport(request: impl Into<String>, err: impl fmt::Display) -> ApiError {
         ApiError { request: request.into(), status: 0, code: None, message: err.to_string() }
     }

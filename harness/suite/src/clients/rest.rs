@@ -16,8 +16,8 @@ use reqwest::header::HeaderMap;
 use reqwest::{Client, Method, RequestBuilder};
 use serde_json::Value;
 
+use super::http::client;
 use super::http::{ApiError, ApiResult};
-use super::http::{client, snippet};
 
 /// PostgREST through the gateway.
 #[derive(Clone)]
@@ -127,7 +127,5 @@ async fn exchange(label: &str, req: RequestBuilder) -> ApiResult<(u16, HeaderMap
 
 /// PostgREST's `{"code","message",…}`; Kong's `{"message"}` refusals keep `code` empty.
 fn refusal(request: &str, status: u16, body: &str) -> ApiError {
-    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-    ApiError { request: request.to_owned(), status, code: text("code"), message: text("message").unwrap_or_else(|| snippet(body)) }
+    ApiError::from_body(request, status, body, &["code"], &["message"])
 }

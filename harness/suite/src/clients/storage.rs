@@ -185,12 +185,11 @@ async fn exchange(label: &str, req: RequestBuilder) -> ApiResult<Vec<u8>> {
 
 /// Storage's `{"statusCode","code","error","message"}`; Kong's own `{"message"}` keeps `code` empty.
 fn refusal(request: &str, status: u16, body: &str) -> ApiError {
-    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-    let message = text("message").unwrap_or_else(|| snippet(body));
-    let message = match text("statusCode") {
-        Some(inner) => format!("{inner}: {message}"),
-        None => message,
-    };
-    ApiError { request: request.to_owned(), status, code: text("code").or_else(|| text("error")), message }
+    let err = ApiError::from_body(request, status, body, &["code", "error"], &["message"]);
+    // Storage answers 400 and keeps the real status in the body: put it in front of the message.
+    let inner = serde_json::from_str::<Value>(body).ok().and_then(|v| v.get("statusCode")?.as_str().map(str::to_owned));
+    match inner {
+        Some(inner) => ApiError { message: format!("{inner}: {}", err.message), ..err },
+        None => err,
+    }
 }
