@@ -12,7 +12,7 @@
 set -euo pipefail
 
 OFFLINE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-RECIPES=(base postgres placeholder n8n supabase-postgres node)
+RECIPES=(base base-trixie postgres placeholder n8n supabase-postgres node)
 IMAGE_REPO_PREFIX="${AIWAH_OFFLINE_PREFIX:-aiwah-offline}"
 # Host-side caches (downloads, npm installs, build logs); never inside the repository.
 export AIWAH_OFFLINE_CACHE="${AIWAH_OFFLINE_CACHE:-/var/cache/aiwah-offline}"

@@ -5,7 +5,9 @@
 #
 # Runs ONLY the `db` service of stacks/supabase/compose.yml, unchanged except for its image (a throwaway
 # override file), under a throwaway compose project with a throwaway .env (random passwords, mode 0600),
-# then checks what the Supabase services rely on. Prints `N passed, N failed`. Removes every container,
+# then checks what the Supabase services rely on at the compose level (health check, logins over the
+# network, restarts). The full end state (every role attribute, membership, grant) and its mutation tests
+# are in harness/tests/db_end_state.rs. Prints `N passed, N failed`. Removes every container,
 # network and volume it created (images stay). Exit 0 only if every check passed.
 set -euo pipefail
 
@@ -84,7 +86,7 @@ if [ "$status" != healthy ]; then dc logs db | tail -80; echo "$PASS passed, $((
 echo "   first start to healthy: ${t_healthy}s (includes initdb and all init scripts)"
 # The temporary init server is socket-only; pg_isready over TCP turns green only for the real server.
 check "init finished (log line from the entrypoint)" 1 "$(dc logs db 2>&1 | grep -c 'PostgreSQL init process complete')"
-check "init: the only psql error is the skipped webhooks.sql (pg_net)" 'psql:/docker-entrypoint-initdb.d/init-scripts/98-webhooks.sql:3: ERROR:  extension "pg_net" is not available' \
+check "init: the only psql error is the skipped webhooks.sql (pg_net)" 'psql:/docker-entrypoint-initdb.d/init-scripts/98-webhooks.sql:11: ERROR:  extension "pg_net" is not available' \
   "$(dc logs --no-log-prefix db 2>&1 | grep -E '^psql:.*ERROR' | tr -s ' ' | sed 's/ERROR: /ERROR:  /')"
 check "database postgres owned by postgres (migrate.sh), so postgres may CREATE in schema public" "postgres,true" \
   "$(in_db "select pg_get_userbyid(datdba)||','||has_schema_privilege('postgres','public','CREATE') from pg_database where datname='postgres'")"
@@ -94,7 +96,7 @@ check "supabase_admin: password login over TCP" "supabase_admin" "$(net_psql sup
 check "postgres: password login over TCP" "postgres" "$(net_psql postgres "$POSTGRES_PASSWORD" 'select current_user')"
 check "wrong password is refused over TCP" refused \
   "$(net_psql postgres wrong-password 'select 1' >/dev/null 2>&1 && echo accepted || echo refused)"
-check "server version is PostgreSQL 15 (substitute; official is 17)" 15 "$(in_db 'show server_version_num' | cut -c1-2)"
+check "server version is PostgreSQL 17 (as the official 17.6.1.136)" 17 "$(in_db 'show server_version_num' | cut -c1-2)"
 check "wal_level = logical" logical "$(in_db 'show wal_level')"
 check "config file in use" /etc/postgresql/postgresql.conf "$(in_db 'show config_file')"
 check "hba file in use" /etc/postgresql/pg_hba.conf "$(in_db 'show hba_file')"

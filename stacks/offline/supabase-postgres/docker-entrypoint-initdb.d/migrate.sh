@@ -1,95 +1,65 @@
 #!/bin/sh
+# AIWAH init runner for the supabase-postgres substitute. The parent image's entrypoint executes it once,
+# on an empty data directory, against the socket-only temporary server (bootstrap superuser:
+# POSTGRES_USER=supabase_admin). It keeps the official image's contract, which the compose file relies on:
+#
+#   1. role `postgres` exists as a superuser with POSTGRES_PASSWORD and owns database `postgres`;
+#   2. init-scripts/*.sql run as `postgres` (ours: 00-roles ... 60-api; compose adds 98-webhooks,
+#      99-roles, 99-jwt);
+#   3. supabase_admin gets POSTGRES_PASSWORD;
+#   4. migrations/*.sql run as supabase_admin (ours: 00-demote-postgres; compose adds 97-_supabase,
+#      99-logs, 99-pooler, 99-realtime), then statistics from init are reset.
+#
+# A file that fails only because it needs an extension Debian does not package (list below) is skipped
+# with a log line and a line in $PGDATA/aiwah-substitute-skipped.log; any other error stops init.
 set -eu
 
-#######################################
-# Used by both ami and docker builds to initialise database schema.
-# Env vars:
-#   POSTGRES_DB        defaults to postgres
-#   POSTGRES_HOST      defaults to localhost
-#   POSTGRES_PORT      defaults to 5432
-#   POSTGRES_PASSWORD  defaults to ""
-#   USE_DBMATE         defaults to ""
-# Exit code:
-#   0 if migration succeeds, non-zero on error.
-#######################################
+unavailable_extensions="pg_net pgsodium pg_graphql pgjwt supabase_vault vault pg_tle supautils safeupdate pg_safeupdate"
+skip_log="${PGDATA:-/var/lib/postgresql/data}/aiwah-substitute-skipped.log"
+here="$(cd "$(dirname "$0")" && pwd)"
 
-# --- AIWAH substitute (not upstream; see stacks/offline/supabase-postgres/README.md) ----------------
-# The official image ships extensions that Debian's postgresql-15 does not. A file that fails ONLY
-# because it creates one of these is skipped with a log line (and a line in $PGDATA/aiwah-substitute-
-# skipped.log) instead of aborting the whole init. Any other error still stops init, as upstream.
-AIWAH_MISSING_EXTENSIONS="pg_net pgsodium pg_graphql pgjwt supabase_vault vault pg_tle http supautils safeupdate pg_safeupdate"
-AIWAH_SKIP_LOG="${PGDATA:-/var/lib/postgresql/data}/aiwah-substitute-skipped.log"
-aiwah_run_sql() { # aiwah_run_sql ROLE FILE: upstream's psql call, plus the skip rule above
-    _aiwah_err="$(mktemp)"
-    if psql -v ON_ERROR_STOP=1 --no-password --no-psqlrc -U "$1" -f "$2" 2>"$_aiwah_err"; then
-        cat "$_aiwah_err" >&2; rm -f "$_aiwah_err"; return 0
-    fi
-    cat "$_aiwah_err" >&2
-    for _aiwah_ext in $AIWAH_MISSING_EXTENSIONS; do
-        if grep -Eq "extension \"$_aiwah_ext\" is not available|could not open extension control file \".*/$_aiwah_ext\.control\"" "$_aiwah_err"; then
-            echo "$0: SKIPPED $2: it needs extension $_aiwah_ext, which this substitute image (aiwah-offline/supabase-postgres, Debian postgresql-15) does not have" >&2
-            printf '%s\t%s\tmissing extension %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$2" "$_aiwah_ext" >>"$AIWAH_SKIP_LOG"
-            rm -f "$_aiwah_err"; return 0
-        fi
-    done
-    rm -f "$_aiwah_err"; return 1
-}
-# --- end AIWAH ------------------------------------------------------------------------------------
-
-export PGDATABASE="${POSTGRES_DB:-postgres}"
-export PGHOST="${POSTGRES_HOST:-localhost}"
-export PGPORT="${POSTGRES_PORT:-5432}"
+export PGDATABASE="${POSTGRES_DB:-postgres}" PGHOST="${POSTGRES_HOST:-localhost}" PGPORT="${POSTGRES_PORT:-5432}"
 export PGPASSWORD="${POSTGRES_PASSWORD:-}"
 
-# if args are supplied, simply forward to dbmate
-connect="$PGPASSWORD@$PGHOST:$PGPORT/$PGDATABASE?sslmode=disable"
-if [ "$#" -ne 0 ]; then
-	export DATABASE_URL="${DATABASE_URL:-postgres://supabase_admin:$connect}"
-	exec dbmate "$@"
-	exit 0
-fi
+sql_as() { # sql_as ROLE [psql args...]: stop at the first error, no ~/.psqlrc, no password prompt
+  role=$1; shift
+  psql -X -v ON_ERROR_STOP=1 -w -U "$role" "$@"
+}
 
-db=$(cd -- "$(dirname -- "$0")" >/dev/null 2>&1 && pwd)
-if [ -z "${USE_DBMATE:-}" ]; then
-	psql -v ON_ERROR_STOP=1 --no-password --no-psqlrc -U supabase_admin <<EOSQL
-do \$\$
-begin
-  -- postgres role is pre-created during AMI build
-  if not exists (select from pg_roles where rolname = 'postgres') then
-    create role postgres superuser login password '$PGPASSWORD';
-    alter database postgres owner to postgres;
-  end if;
-end \$\$
+# run_file ROLE FILE: run one init file; a failure caused only by a missing extension is a logged skip.
+run_file() {
+  echo "$0: $2 (as $1)"
+  errors="$(mktemp)"
+  if sql_as "$1" -f "$2" 2>"$errors"; then cat "$errors" >&2; rm -f "$errors"; return 0; fi
+  cat "$errors" >&2
+  for extension in $unavailable_extensions; do
+    if grep -Eq "extension \"$extension\" is not available|/$extension\.control\"" "$errors"; then
+      echo "$0: SKIPPED $2: it needs extension $extension, which this substitute image (aiwah-offline/supabase-postgres, Debian postgresql-17) does not have" >&2
+      printf '%s\t%s\tmissing extension %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$2" "$extension" >>"$skip_log"
+      rm -f "$errors"; return 0
+    fi
+  done
+  rm -f "$errors"; return 1
+}
+
+# 1. postgres: a superuser until migrations/00-demote-postgres.sql. psql quotes the password (:'var').
+sql_as supabase_admin -v "password=$PGPASSWORD" <<'EOSQL'
+select format('create role postgres with superuser login password %L', :'password')
+ where not exists (select from pg_roles where rolname = 'postgres') \gexec
+alter database postgres owner to postgres;
 EOSQL
-	# run init scripts as postgres user
-	for sql in "$db"/init-scripts/*.sql; do
-		echo "$0: running $sql"
-		aiwah_run_sql postgres "$sql"
-	done
-	psql -v ON_ERROR_STOP=1 --no-password --no-psqlrc -U postgres -c "ALTER USER supabase_admin WITH PASSWORD '$PGPASSWORD'"
-	# run migrations as super user - postgres user demoted in post-setup
-	for sql in "$db"/migrations/*.sql; do
-		echo "$0: running $sql"
-		aiwah_run_sql supabase_admin "$sql"
-	done
-else
-	psql -v ON_ERROR_STOP=1 --no-password --no-psqlrc -U supabase_admin <<EOSQL
-  create role postgres superuser login password '$PGPASSWORD';
-  alter database postgres owner to postgres;
+
+# 2. as postgres
+for file in "$here"/init-scripts/*.sql; do run_file postgres "$file"; done
+
+# 3.
+sql_as postgres -q -v "password=$PGPASSWORD" <<'EOSQL'
+select format('alter role supabase_admin with password %L', :'password') \gexec
 EOSQL
-	# run init scripts as postgres user
-	DBMATE_MIGRATIONS_DIR="$db/init-scripts" DATABASE_URL="postgres://postgres:$connect" dbmate --no-dump-schema migrate
-	psql -v ON_ERROR_STOP=1 --no-password --no-psqlrc -U postgres -c "ALTER USER supabase_admin WITH PASSWORD '$PGPASSWORD'"
-	# run migrations as super user - postgres user demoted in post-setup
-	DBMATE_MIGRATIONS_DIR="$db/migrations" DATABASE_URL="postgres://supabase_admin:$connect" dbmate --no-dump-schema migrate
-fi
 
-# run any post migration script to update role passwords
-postinit="/etc/postgresql.schema.sql"
-if [ -e "$postinit" ]; then
-	echo "$0: running $postinit"
-	psql -v ON_ERROR_STOP=1 --no-password --no-psqlrc -U supabase_admin -f "$postinit"
-fi
+# 4. as supabase_admin
+for file in "$here"/migrations/*.sql; do run_file supabase_admin "$file"; done
 
-# once done with everything, reset stats from init
-psql -v ON_ERROR_STOP=1 --no-password --no-psqlrc -U supabase_admin -c 'SELECT extensions.pg_stat_statements_reset(); SELECT pg_stat_reset();' || true
+# The official image applies an optional site file last; keep the hook.
+if [ -e /etc/postgresql.schema.sql ]; then run_file supabase_admin /etc/postgresql.schema.sql; fi
+sql_as supabase_admin -q -c 'select extensions.pg_stat_statements_reset(); select pg_stat_reset();' >/dev/null || true

@@ -1,208 +1,150 @@
-BEGIN;
-  -- Create pg_net extension
-  CREATE EXTENSION IF NOT EXISTS pg_net SCHEMA extensions;
-  -- Create supabase_functions schema
-  CREATE SCHEMA supabase_functions AUTHORIZATION supabase_admin;
-  GRANT USAGE ON SCHEMA supabase_functions TO postgres, anon, authenticated, service_role;
-  ALTER DEFAULT PRIVILEGES IN SCHEMA supabase_functions GRANT ALL ON TABLES TO postgres, anon, authenticated, service_role;
-  ALTER DEFAULT PRIVILEGES IN SCHEMA supabase_functions GRANT ALL ON FUNCTIONS TO postgres, anon, authenticated, service_role;
-  ALTER DEFAULT PRIVILEGES IN SCHEMA supabase_functions GRANT ALL ON SEQUENCES TO postgres, anon, authenticated, service_role;
-  -- supabase_functions.migrations definition
-  CREATE TABLE supabase_functions.migrations (
-    version text PRIMARY KEY,
-    inserted_at timestamptz NOT NULL DEFAULT NOW()
-  );
-  -- Initial supabase_functions migration
-  INSERT INTO supabase_functions.migrations (version) VALUES ('initial');
-  -- supabase_functions.hooks definition
-  CREATE TABLE supabase_functions.hooks (
-    id bigserial PRIMARY KEY,
-    hook_table_id integer NOT NULL,
-    hook_name text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT NOW(),
-    request_id bigint
-  );
-  CREATE INDEX supabase_functions_hooks_request_id_idx ON supabase_functions.hooks USING btree (request_id);
-  CREATE INDEX supabase_functions_hooks_h_table_id_h_name_idx ON supabase_functions.hooks USING btree (hook_table_id, hook_name);
-  COMMENT ON TABLE supabase_functions.hooks IS 'Supabase Functions Hooks: Audit trail for triggered hooks.';
-  CREATE FUNCTION supabase_functions.http_request()
-    RETURNS trigger
-    LANGUAGE plpgsql
-    AS $function$
-    DECLARE
-      request_id bigint;
-      payload jsonb;
-      url text := TG_ARGV[0]::text;
-      method text := TG_ARGV[1]::text;
-      headers jsonb DEFAULT '{}'::jsonb;
-      params jsonb DEFAULT '{}'::jsonb;
-      timeout_ms integer DEFAULT 1000;
-    BEGIN
-      IF url IS NULL OR url = 'null' THEN
-        RAISE EXCEPTION 'url argument is missing';
-      END IF;
+-- AIWAH: database webhooks (Studio's "Database Webhooks"). Mounted as init-scripts/98-webhooks.sql, so it
+-- runs once, as postgres while postgres is still a superuser, after the image's own init scripts. One
+-- transaction: an image without pg_net (the offline substitute) keeps none of it.
+--
+-- A webhook is a row trigger calling supabase_functions.http_request(url, method, headers, params,
+-- timeout_ms); the text 'null' stands for a missing argument. POST sends the changed row as JSON
+-- ({type, table, schema, record, old_record}); GET sends only the params. Every request pg_net queues is
+-- recorded in supabase_functions.hooks.
+begin;
 
-      IF method IS NULL OR method = 'null' THEN
-        RAISE EXCEPTION 'method argument is missing';
-      END IF;
+create extension if not exists pg_net schema extensions;
 
-      IF TG_ARGV[2] IS NULL OR TG_ARGV[2] = 'null' THEN
-        headers = '{"Content-Type": "application/json"}'::jsonb;
-      ELSE
-        headers = TG_ARGV[2]::jsonb;
-      END IF;
+create schema supabase_functions authorization supabase_admin;
+-- The API roles may use the schema and whatever the running role (postgres) creates in it later.
+grant usage on schema supabase_functions to postgres, anon, authenticated, service_role;
+do $defaults$
+declare
+  kind text;
+begin
+  foreach kind in array array['tables', 'functions', 'sequences'] loop
+    execute format('alter default privileges in schema supabase_functions grant all on %s to postgres, anon, authenticated, service_role', kind);
+  end loop;
+end
+$defaults$;
 
-      IF TG_ARGV[3] IS NULL OR TG_ARGV[3] = 'null' THEN
-        params = '{}'::jsonb;
-      ELSE
-        params = TG_ARGV[3]::jsonb;
-      END IF;
+create table supabase_functions.migrations (
+  "version" text primary key,
+  inserted_at timestamptz not null default now()
+);
+insert into supabase_functions.migrations ("version") values ('initial'), ('20210809183423_update_grants');
 
-      IF TG_ARGV[4] IS NULL OR TG_ARGV[4] = 'null' THEN
-        timeout_ms = 1000;
-      ELSE
-        timeout_ms = TG_ARGV[4]::integer;
-      END IF;
+create table supabase_functions.hooks (
+  id bigserial primary key,
+  hook_table_id integer not null,
+  hook_name text not null,
+  created_at timestamptz not null default now(),
+  request_id bigint
+);
+create index supabase_functions_hooks_request_id_idx on supabase_functions.hooks (request_id);
+create index supabase_functions_hooks_h_table_id_h_name_idx on supabase_functions.hooks (hook_table_id, hook_name);
+comment on table supabase_functions.hooks is 'Supabase Functions Hooks: Audit trail for triggered hooks.';
 
-      CASE
-        WHEN method = 'GET' THEN
-          SELECT http_get INTO request_id FROM net.http_get(
-            url,
-            params,
-            headers,
-            timeout_ms
-          );
-        WHEN method = 'POST' THEN
-          payload = jsonb_build_object(
-            'old_record', OLD,
-            'record', NEW,
-            'type', TG_OP,
-            'table', TG_TABLE_NAME,
-            'schema', TG_TABLE_SCHEMA
-          );
+create function supabase_functions.http_request() returns trigger language plpgsql
+security definer set search_path = supabase_functions as $body$
+declare
+  -- Trigger arguments; the text 'null' counts as absent.
+  arg_url text := nullif(TG_ARGV[0], 'null');
+  arg_method text := nullif(TG_ARGV[1], 'null');
+  arg_headers jsonb;
+  arg_params jsonb;
+  arg_timeout_ms integer;
+  queued_id bigint;
+begin
+  if arg_url is null then
+    raise exception 'url argument is missing';
+  elsif arg_method is null then
+    raise exception 'method argument is missing';
+  end if;
+  arg_headers := coalesce(nullif(TG_ARGV[2], 'null')::jsonb, '{"Content-Type": "application/json"}');
+  arg_params := coalesce(nullif(TG_ARGV[3], 'null')::jsonb, '{}');
+  arg_timeout_ms := coalesce(nullif(TG_ARGV[4], 'null')::integer, 1000);
+  if arg_method = 'GET' then
+    queued_id := net.http_get(arg_url, arg_params, arg_headers, arg_timeout_ms);
+  elsif arg_method = 'POST' then
+    queued_id := net.http_post(arg_url,
+      jsonb_build_object('type', TG_OP, 'table', TG_TABLE_NAME, 'schema', TG_TABLE_SCHEMA, 'record', NEW, 'old_record', OLD),
+      arg_params, arg_headers, arg_timeout_ms);
+  else
+    raise exception 'method argument % is invalid', arg_method;
+  end if;
+  insert into supabase_functions.hooks (hook_table_id, hook_name, request_id) values (TG_RELID, TG_NAME, queued_id);
+  return NEW;
+end
+$body$;
+revoke all on function supabase_functions.http_request() from public;
+grant execute on function supabase_functions.http_request() to postgres, anon, authenticated, service_role;
 
-          SELECT http_post INTO request_id FROM net.http_post(
-            url,
-            payload,
-            params,
-            headers,
-            timeout_ms
-          );
-        ELSE
-          RAISE EXCEPTION 'method argument % is invalid', method;
-      END CASE;
+-- The role that owns the webhook objects.
+do $role$
+begin
+  if not exists (select from pg_roles where rolname = 'supabase_functions_admin') then
+    create role supabase_functions_admin login noinherit createrole noreplication;
+  end if;
+end
+$role$;
+alter role supabase_functions_admin set search_path = supabase_functions;
+grant all on schema supabase_functions to supabase_functions_admin;
+grant all on all tables in schema supabase_functions to supabase_functions_admin;
+grant all on all sequences in schema supabase_functions to supabase_functions_admin;
+alter table supabase_functions.migrations owner to supabase_functions_admin;
+alter table supabase_functions.hooks owner to supabase_functions_admin;
+alter function supabase_functions.http_request() owner to supabase_functions_admin;
+grant supabase_functions_admin to postgres;
 
-      INSERT INTO supabase_functions.hooks
-        (hook_table_id, hook_name, request_id)
-      VALUES
-        (TG_RELID, TG_NAME, request_id);
+-- An older image version had a separate pg_net admin role; its objects go to supabase_admin.
+do $legacy$
+begin
+  if exists (select from pg_roles where rolname = 'supabase_pg_net_admin') then
+    reassign owned by supabase_pg_net_admin to supabase_admin;
+    drop owned by supabase_pg_net_admin;
+    drop role supabase_pg_net_admin;
+  end if;
+end
+$legacy$;
 
-      RETURN NEW;
-    END
-  $function$;
-  -- Supabase super admin
-  DO
-  $$
-  BEGIN
-    IF NOT EXISTS (
-      SELECT 1
-      FROM pg_roles
-      WHERE rolname = 'supabase_functions_admin'
-    )
-    THEN
-      CREATE USER supabase_functions_admin NOINHERIT CREATEROLE LOGIN NOREPLICATION;
-    END IF;
-  END
-  $$;
-  GRANT ALL PRIVILEGES ON SCHEMA supabase_functions TO supabase_functions_admin;
-  GRANT ALL PRIVILEGES ON ALL TABLES IN SCHEMA supabase_functions TO supabase_functions_admin;
-  GRANT ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA supabase_functions TO supabase_functions_admin;
-  ALTER USER supabase_functions_admin SET search_path = "supabase_functions";
-  ALTER table "supabase_functions".migrations OWNER TO supabase_functions_admin;
-  ALTER table "supabase_functions".hooks OWNER TO supabase_functions_admin;
-  ALTER function "supabase_functions".http_request() OWNER TO supabase_functions_admin;
-  GRANT supabase_functions_admin TO postgres;
-  -- Remove unused supabase_pg_net_admin role
-  DO
-  $$
-  BEGIN
-    IF EXISTS (
-      SELECT 1
-      FROM pg_roles
-      WHERE rolname = 'supabase_pg_net_admin'
-    )
-    THEN
-      REASSIGN OWNED BY supabase_pg_net_admin TO supabase_admin;
-      DROP OWNED BY supabase_pg_net_admin;
-      DROP ROLE supabase_pg_net_admin;
-    END IF;
-  END
-  $$;
-  -- pg_net grants when extension is already enabled
-  DO
-  $$
-  BEGIN
-    IF EXISTS (
-      SELECT 1
-      FROM pg_extension
-      WHERE extname = 'pg_net'
-    )
-    THEN
-      GRANT USAGE ON SCHEMA net TO supabase_functions_admin, postgres, anon, authenticated, service_role;
-      ALTER function net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) SECURITY DEFINER;
-      ALTER function net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) SECURITY DEFINER;
-      ALTER function net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) SET search_path = net;
-      ALTER function net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) SET search_path = net;
-      REVOKE ALL ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) FROM PUBLIC;
-      REVOKE ALL ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) FROM PUBLIC;
-      GRANT EXECUTE ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) TO supabase_functions_admin, postgres, anon, authenticated, service_role;
-      GRANT EXECUTE ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) TO supabase_functions_admin, postgres, anon, authenticated, service_role;
-    END IF;
-  END
-  $$;
-  -- Event trigger for pg_net
-  CREATE OR REPLACE FUNCTION extensions.grant_pg_net_access()
-  RETURNS event_trigger
-  LANGUAGE plpgsql
-  AS $$
-  BEGIN
-    IF EXISTS (
-      SELECT 1
-      FROM pg_event_trigger_ddl_commands() AS ev
-      JOIN pg_extension AS ext
-      ON ev.objid = ext.oid
-      WHERE ext.extname = 'pg_net'
-    )
-    THEN
-      GRANT USAGE ON SCHEMA net TO supabase_functions_admin, postgres, anon, authenticated, service_role;
-      ALTER function net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) SECURITY DEFINER;
-      ALTER function net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) SECURITY DEFINER;
-      ALTER function net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) SET search_path = net;
-      ALTER function net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) SET search_path = net;
-      REVOKE ALL ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) FROM PUBLIC;
-      REVOKE ALL ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) FROM PUBLIC;
-      GRANT EXECUTE ON FUNCTION net.http_get(url text, params jsonb, headers jsonb, timeout_milliseconds integer) TO supabase_functions_admin, postgres, anon, authenticated, service_role;
-      GRANT EXECUTE ON FUNCTION net.http_post(url text, body jsonb, params jsonb, headers jsonb, timeout_milliseconds integer) TO supabase_functions_admin, postgres, anon, authenticated, service_role;
-    END IF;
-  END;
-  $$;
-  COMMENT ON FUNCTION extensions.grant_pg_net_access IS 'Grants access to pg_net';
-  DO
-  $$
-  BEGIN
-    IF NOT EXISTS (
-      SELECT 1
-      FROM pg_event_trigger
-      WHERE evtname = 'issue_pg_net_access'
-    ) THEN
-      CREATE EVENT TRIGGER issue_pg_net_access ON ddl_command_end WHEN TAG IN ('CREATE EXTENSION')
-      EXECUTE PROCEDURE extensions.grant_pg_net_access();
-    END IF;
-  END
-  $$;
-  INSERT INTO supabase_functions.migrations (version) VALUES ('20210809183423_update_grants');
-  ALTER function supabase_functions.http_request() SECURITY DEFINER;
-  ALTER function supabase_functions.http_request() SET search_path = supabase_functions;
-  REVOKE ALL ON FUNCTION supabase_functions.http_request() FROM PUBLIC;
-  GRANT EXECUTE ON FUNCTION supabase_functions.http_request() TO postgres, anon, authenticated, service_role;
-COMMIT;
+-- pg_net's request functions, callable by the webhook owner, postgres and the API roles. The same
+-- rights are given by the event trigger below whenever pg_net is (re)created.
+create or replace function extensions.grant_pg_net_access() returns event_trigger language plpgsql as $body$
+declare
+  fn text;
+begin
+  if not exists (select from pg_event_trigger_ddl_commands() as c
+                 join pg_extension as x on x.oid = c.objid where x.extname = 'pg_net') then
+    return;
+  end if;
+  grant usage on schema net to supabase_functions_admin, postgres, anon, authenticated, service_role;
+  foreach fn in array array['net.http_get(text, jsonb, jsonb, integer)', 'net.http_post(text, jsonb, jsonb, jsonb, integer)'] loop
+    execute format('alter function %s security definer set search_path = net', fn);
+    execute format('revoke all on function %s from public', fn);
+    execute format('grant execute on function %s to supabase_functions_admin, postgres, anon, authenticated, service_role', fn);
+  end loop;
+end
+$body$;
+comment on function extensions.grant_pg_net_access() is 'Grants access to pg_net';
+
+do $grants$
+declare
+  fn text;
+begin
+  if exists (select from pg_extension where extname = 'pg_net') then
+    grant usage on schema net to supabase_functions_admin, postgres, anon, authenticated, service_role;
+    foreach fn in array array['net.http_get(text, jsonb, jsonb, integer)', 'net.http_post(text, jsonb, jsonb, jsonb, integer)'] loop
+      execute format('alter function %s security definer set search_path = net', fn);
+      execute format('revoke all on function %s from public', fn);
+      execute format('grant execute on function %s to supabase_functions_admin, postgres, anon, authenticated, service_role', fn);
+    end loop;
+  end if;
+end
+$grants$;
+
+do $trigger$
+begin
+  if not exists (select from pg_event_trigger where evtname = 'issue_pg_net_access') then
+    create event trigger issue_pg_net_access on ddl_command_end when tag in ('CREATE EXTENSION')
+      execute function extensions.grant_pg_net_access();
+  end if;
+end
+$trigger$;
+
+commit;

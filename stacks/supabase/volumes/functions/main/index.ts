@@ -1,203 +1,126 @@
+// AIWAH: the Edge Functions main service (edge-runtime `--main-service /home/deno/functions/main`).
+// Every request reaches this router first. With VERIFY_JWT=true it checks the bearer token (HS256 with
+// JWT_SECRET; ES256/RS256 with the keys in SUPABASE_JWKS) and answers 401 with an error code otherwise;
+// OPTIONS (CORS preflight) is never checked. The first path segment names the function: the request is
+// handed to a user worker running /home/deno/functions/<name>.
+//
+// Answers of its own: 401 {code, message, msg} with header sb-error-code = code; 400 {msg} when the path
+// names no function; 500 {msg} when the worker cannot be started or fails.
 import * as jose from 'jsr:@panva/jose@6'
 
-console.log('main function started')
+const FUNCTIONS_DIR = '/home/deno/functions'
+const WORKER_MEMORY_LIMIT_MB = 150
+const WORKER_TIMEOUT_MS = 60_000
 
-const JWT_SECRET = Deno.env.get('JWT_SECRET')
-const SUPABASE_JWKS = parseJwks(Deno.env.get('SUPABASE_JWKS'))
-const LOCAL_JWKS = SUPABASE_JWKS ? jose.createLocalJWKSet(SUPABASE_JWKS) : null
-const VERIFY_JWT = Deno.env.get('VERIFY_JWT') === 'true'
+const verifyJwt = Deno.env.get('VERIFY_JWT') === 'true'
+const hsSecret = Deno.env.get('JWT_SECRET')
+const publicKeys = readKeySet(Deno.env.get('SUPABASE_JWKS'))
 
-type AuthFailure = {
+/** Why a request was refused: the code clients read, and the sentence shown to people. */
+interface Refusal {
   code: string
   message: string
 }
 
-const authFailure = (code: string, message: string): AuthFailure => ({ code, message })
+const noAuthHeader: Refusal = { code: 'UNAUTHORIZED_NO_AUTH_HEADER', message: 'Missing authorization header' }
+const malformedToken: Refusal = { code: 'UNAUTHORIZED_INVALID_JWT_FORMAT', message: 'Invalid JWT format' }
+const badHsToken: Refusal = { code: 'UNAUTHORIZED_LEGACY_JWT', message: 'Invalid JWT' }
+const badAsymmetricToken: Refusal = { code: 'UNAUTHORIZED_ASYMMETRIC_JWT', message: 'Invalid JWT' }
+const unsupportedAlgorithm = (alg: string | undefined): Refusal => ({
+  code: 'UNAUTHORIZED_UNSUPPORTED_TOKEN_ALGORITHM',
+  message: `Unsupported JWT algorithm ${alg}`,
+})
 
-const AUTH_FAILURE = {
-  MissingAuthHeader: authFailure('UNAUTHORIZED_NO_AUTH_HEADER', 'Missing authorization header'),
-  InvalidJwtFormat: authFailure('UNAUTHORIZED_INVALID_JWT_FORMAT', 'Invalid JWT format'),
-  LegacyJwt: authFailure('UNAUTHORIZED_LEGACY_JWT', 'Invalid JWT'),
-  AsymmetricJwt: authFailure('UNAUTHORIZED_ASYMMETRIC_JWT', 'Invalid JWT'),
-  UnsupportedTokenAlgorithm: (algorithm: string | undefined) =>
-    authFailure(
-      'UNAUTHORIZED_UNSUPPORTED_TOKEN_ALGORITHM',
-      `Unsupported JWT algorithm ${algorithm}`
-    ),
-}
-
-// NOTE:(kallebysantos) We don't check for valid keys but just the bare array parsing,
-// let this for 'jose' lib verification
-export function parseJwks(raw: string | undefined): jose.JSONWebKeySet | null {
-  if (!raw) return null
+/** SUPABASE_JWKS as a key set jose can search, or null when unset or not `{"keys": [...]}`. */
+export function readKeySet(text: string | undefined): ReturnType<typeof jose.createLocalJWKSet> | null {
+  if (!text) return null
+  let value: unknown
   try {
-    const parsed = JSON.parse(raw)
-    if (parsed?.keys && Array.isArray(parsed.keys)) {
-      return parsed as jose.JSONWebKeySet
-    }
-    return null
+    value = JSON.parse(text)
   } catch {
     return null
   }
+  const keys = (value as { keys?: unknown } | null)?.keys
+  return Array.isArray(keys) ? jose.createLocalJWKSet(value as jose.JSONWebKeySet) : null
 }
 
-/**
- * Extract JWT token from Authorization header
- *
- * Parses the Authorization header to extract the Bearer token.
- * Expects format: "Bearer <token>"
- *
- * @param req - The HTTP request object
- * @returns The JWT token string or an authentication failure
- */
-function getAuthToken(req: Request): string | AuthFailure {
-  const authHeader = req.headers.get('authorization')
-  if (!authHeader) {
-    return AUTH_FAILURE.MissingAuthHeader
-  }
-  const tokenParts = authHeader.split(' ')
-  const [bearer, token] = tokenParts
-  if (bearer !== 'Bearer' || tokenParts.length !== 2 || !token) {
-    return AUTH_FAILURE.InvalidJwtFormat
-  }
-  return token
+function json(status: number, body: unknown, extraHeaders: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...extraHeaders } })
 }
 
-function getAuthErrorResponse({ code, message }: AuthFailure) {
-  return new Response(JSON.stringify({ code, message, msg: message }), {
-    status: 401,
-    headers: {
-      'Content-Type': 'application/json',
-      'sb-error-code': code,
-    },
-  })
+function refuse(refusal: Refusal): Response {
+  return json(401, { code: refusal.code, message: refusal.message, msg: refusal.message }, { 'sb-error-code': refusal.code })
 }
 
-async function isValidLegacyJWT(jwt: string): Promise<AuthFailure | null> {
-  if (!JWT_SECRET) {
-    console.error('JWT_SECRET not available for HS256 token verification')
-    return AUTH_FAILURE.LegacyJwt
-  }
+/** The token of `Authorization: Bearer <token>` (exactly two space-separated parts), or why not. */
+function bearerToken(req: Request): string | Refusal {
+  const header = req.headers.get('authorization')
+  if (!header) return noAuthHeader
+  const parts = header.split(' ')
+  return parts.length === 2 && parts[0] === 'Bearer' && parts[1] ? parts[1] : malformedToken
+}
 
-  const encoder = new TextEncoder();
-  const secretKey = encoder.encode(JWT_SECRET);
-
+/** null when the token's signature (and exp/nbf, as jose checks them) holds, else the refusal. */
+async function checkToken(token: string): Promise<Refusal | null> {
+  let alg: string | undefined
   try {
-    await jose.jwtVerify(jwt, secretKey);
+    alg = jose.decodeProtectedHeader(token).alg
   } catch (e) {
-    console.error('Symmetric Legacy JWT verification error', e);
-    return AUTH_FAILURE.LegacyJwt
+    console.error('token header unreadable', e)
+    return malformedToken
   }
-  return null
+  try {
+    if (alg === 'HS256') {
+      if (!hsSecret) throw new Error('JWT_SECRET is not set')
+      await jose.jwtVerify(token, new TextEncoder().encode(hsSecret))
+      return null
+    }
+    if (alg === 'ES256' || alg === 'RS256') {
+      if (!publicKeys) throw new Error('SUPABASE_JWKS is not set or holds no keys')
+      await jose.jwtVerify(token, publicKeys)
+      return null
+    }
+  } catch (e) {
+    console.error(`${alg} token refused`, e)
+    return alg === 'HS256' ? badHsToken : badAsymmetricToken
+  }
+  return unsupportedAlgorithm(alg)
 }
 
-async function isValidJWT(jwt: string): Promise<AuthFailure | null> {
-  if (!LOCAL_JWKS) {
-    console.error('JWKS not available for ES256/RS256 token verification')
-    return AUTH_FAILURE.AsymmetricJwt
-  }
-
+async function authorize(req: Request): Promise<Response | null> {
+  if (!verifyJwt || req.method === 'OPTIONS') return null
   try {
-    await jose.jwtVerify(jwt, LOCAL_JWKS);
+    const token = bearerToken(req)
+    if (typeof token !== 'string') return refuse(token)
+    const refusal = await checkToken(token)
+    return refusal ? refuse(refusal) : null
   } catch (e) {
-    console.error('Asymmetric JWT verification error', e);
-    return AUTH_FAILURE.AsymmetricJwt
+    console.error(e)
+    return refuse(malformedToken)
   }
-
-  return null
-}
-
-/**
- * Verify JWT token, handling both legacy (HS256) and newer (ES256/RS256) algorithms
- * 
- * This function automatically detects the algorithm used in the token and applies
- * the appropriate verification method:
- * - HS256: Uses JWT_SECRET (symmetric key)
- * - ES256/RS256: Uses JWKS endpoint (asymmetric public keys)
- * 
- * This fix ensures compatibility with both legacy tokens and newer asymmetric tokens,
- * resolving the "Key for the ES256 algorithm must be of type CryptoKey" error.
- * 
- * @param jwt - The JWT token string to verify
- * @returns Authentication failure details, or null when verification succeeds
- */
-async function isValidHybridJWT(jwt: string): Promise<AuthFailure | null> {
-  let jwtAlgorithm: string | undefined
-  try {
-    jwtAlgorithm = jose.decodeProtectedHeader(jwt).alg
-  } catch (e) {
-    console.error('JWT format error', e)
-    return AUTH_FAILURE.InvalidJwtFormat
-  }
-
-  if (jwtAlgorithm === 'HS256') {
-    console.log(`Legacy token type detected, attempting ${jwtAlgorithm} verification.`)
-
-    return await isValidLegacyJWT(jwt)
-  }
-
-  if (jwtAlgorithm === 'ES256' || jwtAlgorithm === 'RS256') {
-    return await isValidJWT(jwt)
-  }
-
-  return AUTH_FAILURE.UnsupportedTokenAlgorithm(jwtAlgorithm)
 }
 
 Deno.serve(async (req: Request) => {
-  if (req.method !== 'OPTIONS' && VERIFY_JWT) {
-    try {
-      const token = getAuthToken(req)
-      if (typeof token !== 'string') {
-        return getAuthErrorResponse(token)
-      }
-      const authFailure = await isValidHybridJWT(token)
-      if (authFailure) {
-        return getAuthErrorResponse(authFailure)
-      }
-    } catch (e) {
-      console.error(e)
-      return getAuthErrorResponse(AUTH_FAILURE.InvalidJwtFormat)
-    }
-  }
+  const refused = await authorize(req)
+  if (refused) return refused
 
-  const url = new URL(req.url)
-  const { pathname } = url
-  const path_parts = pathname.split('/')
-  const service_name = path_parts[1]
+  const name = new URL(req.url).pathname.split('/')[1]
+  if (!name) return json(400, { msg: 'missing function name in request' })
 
-  if (!service_name || service_name === '') {
-    const error = { msg: 'missing function name in request' }
-    return new Response(JSON.stringify(error), {
-      status: 400,
-      headers: { 'Content-Type': 'application/json' },
-    })
-  }
-
-  const servicePath = `/home/deno/functions/${service_name}`
+  const servicePath = `${FUNCTIONS_DIR}/${name}`
   console.error(`serving the request with ${servicePath}`)
-
-  const memoryLimitMb = 150
-  const workerTimeoutMs = 1 * 60 * 1000
-  const noModuleCache = false
-  const importMapPath = null
-  const envVarsObj = Deno.env.toObject()
-  const envVars = Object.keys(envVarsObj).map((k) => [k, envVarsObj[k]])
-
   try {
     const worker = await EdgeRuntime.userWorkers.create({
       servicePath,
-      memoryLimitMb,
-      workerTimeoutMs,
-      noModuleCache,
-      importMapPath,
-      envVars,
+      memoryLimitMb: WORKER_MEMORY_LIMIT_MB,
+      workerTimeoutMs: WORKER_TIMEOUT_MS,
+      noModuleCache: false,
+      importMapPath: null,
+      // The function sees the same environment as this router (SUPABASE_URL, keys, ...).
+      envVars: Object.entries(Deno.env.toObject()),
     })
     return await worker.fetch(req)
   } catch (e) {
-    const error = { msg: e.toString() }
-    return new Response(JSON.stringify(error), {
-      status: 500,
-      headers: { 'Content-Type': 'application/json' },
-    })
+    return json(500, { msg: String(e) })
   }
 })

@@ -1,2 +1,0 @@
--- migrate:up
-alter role authenticator set statement_timeout = '8s';

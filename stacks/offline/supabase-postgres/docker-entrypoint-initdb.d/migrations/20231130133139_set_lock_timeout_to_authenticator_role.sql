@@ -1,1 +1,0 @@
-ALTER ROLE authenticator set lock_timeout to '8s';

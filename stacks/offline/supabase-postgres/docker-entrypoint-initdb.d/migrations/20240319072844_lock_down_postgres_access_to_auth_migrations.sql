@@ -1,4 +1,0 @@
--- migrate:up
-revoke supabase_auth_admin from postgres;
-
--- migrate:down

@@ -1,4 +1,0 @@
--- migrate:up
-revoke supabase_storage_admin from postgres;
-
--- migrate:down

@@ -1,4 +1,0 @@
--- migrate:up
-alter role supabase_auth_admin nocreaterole;
-
--- migrate:down
