@@ -31,6 +31,20 @@ fn the_substitute_reaches_the_end_state_the_services_rely_on() {
     assert!(failed.is_empty(), "{} of {} checks failed:\n{failed:#?}", failed.len(), checks.len());
     println!("{} end-state checks passed", checks.len());
 
+    // Database _supabase with the schemas of Logflare and Supavisor (_supabase.sql, logs.sql, pooler.sql).
+    let schemas = db.exec(&[
+        "psql",
+        "-X",
+        "-At",
+        "-U",
+        "supabase_admin",
+        "-d",
+        "_supabase",
+        "-c",
+        "select string_agg(nspname || ':' || pg_get_userbyid(nspowner), ',' order by nspname) from pg_namespace where nspname in ('_analytics', '_supavisor')",
+    ]);
+    assert_eq!(schemas.unwrap().trim(), "_analytics:supabase_admin,_supavisor:supabase_admin");
+
     // Init: only webhooks.sql failed (no pg_net in Debian), and it was skipped with a logged reason.
     let logs = db.logs();
     let errors: Vec<&str> = logs.lines().filter(|l| l.starts_with("psql:") && l.contains("ERROR")).collect();

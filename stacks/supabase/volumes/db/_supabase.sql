@@ -1,8 +1,7 @@
-\set pguser `echo "$POSTGRES_USER"`
-
--- Create postgres database if it doesn't exist
-SELECT 'CREATE DATABASE postgres WITH OWNER ' || :'pguser'
-WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'postgres')\gexec
-
--- Create _supabase database
-CREATE DATABASE _supabase WITH OWNER :pguser;
+-- AIWAH: the second database, `_supabase`, where Logflare (schema _analytics) and Supavisor (schema
+-- _supavisor) keep their own data. Mounted as migrations/97-_supabase.sql: runs once, as the bootstrap
+-- superuser POSTGRES_USER, who owns both databases. Database `postgres` normally exists already.
+\getenv owner POSTGRES_USER
+select format('create database %I owner %I', 'postgres', :'owner')
+ where not exists (select from pg_database where datname = 'postgres') \gexec
+select format('create database %I owner %I', '_supabase', :'owner') \gexec

@@ -1,5 +1,6 @@
-\set pguser `echo "$POSTGRES_USER"`
-
-\c _supabase
+-- AIWAH: Logflare's schema in database _supabase, owned by POSTGRES_USER. Mounted as
+-- migrations/99-logs.sql: runs once, as the bootstrap superuser, after 97-_supabase.sql.
+\getenv owner POSTGRES_USER
+\connect _supabase
 create schema if not exists _analytics;
-alter schema _analytics owner to :pguser;
+select format('alter schema %I owner to %I', '_analytics', :'owner') \gexec
