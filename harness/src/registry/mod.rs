@@ -3,8 +3,10 @@
 
 pub mod client;
 pub mod local;
+pub mod policy;
 pub mod reference;
 pub mod token;
+pub mod versions;
 
 pub use client::{Failure, ManifestHead, RegistryClient, RegistryError};
 pub use reference::{Endpoint, ImageRef};
