@@ -79,6 +79,16 @@ impl Endpoint {
         &self.base
     }
 
+    /// The reference the engine pulls `image` by from here: the official name on Docker Hub,
+    /// `host[:port][/prefix]/<name>:<tag>` elsewhere.
+    pub fn pull_reference(&self, image: &ImageRef) -> String {
+        if self.docker_hub {
+            return image.to_string();
+        }
+        let host = self.base.split_once("://").map(|(_, h)| h).unwrap_or(&self.base);
+        if self.prefix.is_empty() { format!("{host}/{image}") } else { format!("{host}/{}/{image}", self.prefix) }
+    }
+
     /// The repository path of `image` on this registry.
     pub fn repository(&self, image: &ImageRef) -> String {
         let name = if self.docker_hub && !image.name.contains('/') { format!("library/{}", image.name) } else { image.name.clone() };
@@ -109,6 +119,8 @@ mod tests {
         let mirror = Endpoint::parse("127.0.0.1:5000").unwrap();
         assert_eq!(mirror.base(), "http://127.0.0.1:5000");
         assert_eq!(mirror.repository(&ImageRef::parse("postgres:17.6").unwrap()), "postgres");
+        assert_eq!(mirror.pull_reference(&ImageRef::parse("n8nio/n8n:2.41.2").unwrap()), "127.0.0.1:5000/n8nio/n8n:2.41.2");
+        assert_eq!(Endpoint::docker_hub().pull_reference(&ImageRef::parse("postgres:17.7").unwrap()), "postgres:17.7");
         let prefixed = Endpoint::parse("mirror.example:443/team/hub/").unwrap();
         assert_eq!(prefixed.base(), "https://mirror.example:443");
         assert_eq!(prefixed.repository(&ImageRef::parse("kong/kong:3.9.3").unwrap()), "team/hub/kong/kong");
