@@ -87,8 +87,22 @@ impl SuiteRunner for SuiteProcess {
         let stdout = String::from_utf8_lossy(&out.stdout);
         std::fs::write(dir.join("stdout.json"), stdout.as_bytes()).ok();
         let mut result = parse(&stdout);
+        if !scenarios.is_empty() && !scenarios.iter().any(|s| result.scenarios.contains_key(s)) {
+            let stderr = std::fs::read_to_string(dir.join("stderr.log")).unwrap_or_default();
+            return Err(Problem::new(
+                format!("suite run {} ({label})", self.runs),
+                format!("reported none of its scenarios ({}): {}", out.status, aiwah_harness::problem::last_line(&stderr, "no output")),
+            ));
+        }
         for scenario in scenarios {
-            result.scenarios.entry(scenario.clone()).or_insert((Status::NotChecked, "not in the run's output".into()));
+            let entry = result.scenarios.entry(scenario.clone()).or_insert((Status::NotChecked, "not in the run's output".into()));
+            // The runner's line points at the steps; the step that failed and its message are in the scenario's cucumber JSON.
+            if entry.0 == Status::Failed {
+                let steps = failed_steps(&aiwah_harness::suite::report::scenario_file(&dir, scenario));
+                if !steps.is_empty() {
+                    entry.1 = format!("{}\n{}", entry.1, steps.join("\n"));
+                }
+            }
         }
         Ok(result)
     }
@@ -111,6 +125,19 @@ pub fn parse(stdout: &str) -> RunResult {
     result
 }
 
+/// `step: message` of every failed step in a cucumber JSON report (none when the file is missing).
+fn failed_steps(report: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(report) else { return Vec::new() };
+    let Ok(features) = serde_json::from_str::<Vec<serde_json::Value>>(&text) else { return Vec::new() };
+    features
+        .iter()
+        .flat_map(|f| f["elements"].as_array().cloned().unwrap_or_default())
+        .flat_map(|e| e["steps"].as_array().cloned().unwrap_or_default())
+        .filter(|s| s["result"]["status"] == "failed")
+        .map(|s| format!("step \"{}\": {}", s["name"].as_str().unwrap_or_default(), s["result"]["error_message"].as_str().unwrap_or_default()))
+        .collect()
+}
+
 fn build_binary() -> Result<PathBuf, Problem> {
     eprintln!("upgrade-check: building the conformance suite (cargo test --no-run -p aiwah-suite --test conformance)");
     let workspace = aiwah_harness::repo::this_checkout();
@@ -126,4 +153,27 @@ fn build_binary() -> Result<PathBuf, Problem> {
         .filter(|m| m["target"]["name"] == "conformance")
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
         .ok_or_else(|| Problem::new("cargo test --no-run -p aiwah-suite --test conformance", "built no conformance executable (see its output above)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runners_json_events_become_statuses_with_failure_output() {
+        // As libtest-mimic 0.8 prints them with --format=json (scenario output lines interleave).
+        let stdout = concat!(
+            "{ \"type\": \"suite\", \"event\": \"started\", \"test_count\": 3 }\n",
+            "{ \"type\": \"test\", \"event\": \"started\", \"name\": \"n8n::a\" }\n",
+            "runs against a substitute: n8nio/n8n:2.41.1\n",
+            "{ \"type\": \"test\", \"name\": \"n8n::a\", \"event\": \"ok\" }\n",
+            "{ \"type\": \"test\", \"name\": \"n8n::b\", \"event\": \"failed\", \"stdout\": \"Error: \\\"POST /webhook/x: 404\\\"\\n\" }\n",
+            "{ \"type\": \"test\", \"name\": \"n8n::c\", \"event\": \"ignored\" }\n",
+        );
+        let result = parse(stdout);
+        assert_eq!(result.status("n8n::a"), Status::Passed);
+        assert_eq!(result.scenarios["n8n::b"], (Status::Failed, "Error: \"POST /webhook/x: 404\"".to_string()));
+        assert_eq!(result.status("n8n::c"), Status::NotChecked, "skipped never counts as passed");
+        assert_eq!(result.status("n8n::absent"), Status::NotChecked);
+    }
 }
