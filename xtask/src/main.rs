@@ -16,6 +16,7 @@ mod restart;
 mod status;
 mod suite_deployment;
 mod up;
+mod upgrade_check;
 
 use std::process::ExitCode;
 
@@ -58,6 +59,8 @@ enum Task {
     Copy(deploy::StartArgs),
     /// Sign off a release: the whole suite, every scenario against real software; refuses any skip.
     Accept(accept::Args),
+    /// Which newer upstream images pass the suite: discover tags, run baseline and candidates, name culprits (exit 0/1/2).
+    UpgradeCheck(upgrade_check::Args),
     /// The conformance suite's shared deployment: nextest's setup script runs this (see .config/nextest.toml).
     SuiteDeployment(suite_deployment::Args),
 }
@@ -83,6 +86,8 @@ fn main() -> ExitCode {
         Task::Copy(args) => copy::run(&root, args),
         Task::Accept(args) => accept::run(&root, args),
         Task::SuiteDeployment(args) => suite_deployment::run(&root, args),
+        // Its own exit codes: 1 = a breaking upgrade found, 2 = could not check.
+        Task::UpgradeCheck(args) => return upgrade_check::run(&root, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

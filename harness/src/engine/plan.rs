@@ -113,9 +113,18 @@ impl ImagePlan {
     }
 
     /// Like [`ImagePlan::resolve`], for the manifest images `wanted` accepts only (a subset of stacks).
+    /// Entries named in the image set of `AIWAH_IMAGE_OVERRIDES` run exactly the image it names.
     pub fn resolve_only(root: &Path, manifest: &Manifest, source: &Source, wanted: impl Fn(&str) -> bool) -> Result<ImagePlan> {
+        let overrides = image_overrides(manifest)?;
         let mut by_official = BTreeMap::new();
-        for entry in manifest.images.values().filter(|e| wanted(&e.image)) {
+        for (key, entry) in manifest.images.iter().filter(|(_, e)| wanted(&e.image)) {
+            if let Some(image) = overrides.get(key) {
+                by_official.insert(
+                    entry.image.clone(),
+                    Choice { official: entry.image.clone(), image: image.clone(), tier: Tier::Official, listens: entry.listens.clone() },
+                );
+                continue;
+            }
             let source = match source {
                 Source::Auto => auto_source(root, &entry.image, entry.offline)?,
                 other => other.clone(),
@@ -136,6 +145,28 @@ impl ImagePlan {
     pub fn choice(&self, official: &str) -> Option<&Choice> {
         self.by_official.get(official)
     }
+}
+
+/// Names a TOML file `[images]` `<manifest key> = "<reference>"`: the exact image those entries run in
+/// this process's deployments, as official (what `cargo xtask upgrade-check` uses to run a candidate set:
+/// `127.0.0.1:5000/n8nio/n8n:2.41.2` in place of the pinned `n8nio/n8n:2.41.1`). Unset: none.
+pub const OVERRIDES_ENV: &str = "AIWAH_IMAGE_OVERRIDES";
+
+/// The image set named by [`OVERRIDES_ENV`]; a key the manifest does not have is an error naming the file.
+pub fn image_overrides(manifest: &Manifest) -> Result<BTreeMap<String, String>> {
+    let Some(file) = std::env::var_os(OVERRIDES_ENV).filter(|f| !f.is_empty()) else { return Ok(BTreeMap::new()) };
+    let shown = std::path::PathBuf::from(&file).display().to_string();
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Overrides {
+        images: BTreeMap<String, String>,
+    }
+    let text = std::fs::read_to_string(&file).map_err(|e| Problem::new(format!("{OVERRIDES_ENV} {shown}"), format!("cannot read: {e}")))?;
+    let overrides: Overrides = toml::from_str(&text).map_err(|e| Problem::new(format!("{OVERRIDES_ENV} {shown}"), crate::stack::registry::toml_message(&e)))?;
+    if let Some(key) = overrides.images.keys().find(|k| !manifest.images.contains_key(*k)) {
+        return Err(Problem::new(format!("{OVERRIDES_ENV} {shown}: images.{key}"), "names no image in stacks/images.toml"));
+    }
+    Ok(overrides.images)
 }
 
 /// Auto: official if present, else an offline build if present, else official (reported missing later).

@@ -8,6 +8,9 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::problem::{Problem, Result};
+use crate::registry::policy::major_never;
+use crate::registry::versions::{Bump, Versioning};
+use crate::registry::{Endpoint, ImageRef};
 use crate::stack::registry::toml_message;
 
 pub const MANIFEST_FILE: &str = "stacks/images.toml";
@@ -26,6 +29,14 @@ pub struct ImageEntry {
     pub variable: String,
     /// `repository:tag`, pinned.
     pub image: String,
+    /// How the repository's tags are ordered and which are releases (for `cargo xtask upgrade-check`).
+    pub versioning: Versioning,
+    /// The highest step upgrade-check may take unattended.
+    #[serde(default = "unattended_default")]
+    pub bump: Bump,
+    /// Days a newer tag must have been out, where the registry gives push dates.
+    #[serde(default)]
+    pub cooldown_days: u32,
     /// What the image is, for the topology proof: databases must stay inside their stack.
     pub role: Role,
     /// How this machine gets it without a registry: a recipe under `stacks/offline/`.
@@ -58,10 +69,40 @@ pub enum Offline {
     Placeholder,
 }
 
+fn unattended_default() -> Bump {
+    Bump::Patch
+}
+
+impl ImageEntry {
+    /// The pinned reference, split into name and tag.
+    pub fn reference(&self) -> Result<ImageRef> {
+        ImageRef::parse(&self.image)
+    }
+
+    /// The scheme must read the pin; PostgreSQL and Kong may not take majors unattended.
+    fn check_upgrade_policy(&self) -> std::result::Result<(), String> {
+        let reference = self.reference().map_err(|p| p.message)?;
+        if !self.versioning.fits_pin(&reference.tag) {
+            let scheme = toml::Value::try_from(self.versioning).map(|v| v.to_string()).unwrap_or_default();
+            return Err(format!("versioning = {scheme} does not read its own pin's tag {:?}", reference.tag));
+        }
+        let repository = Endpoint::docker_hub().repository(&reference);
+        let official = repository.strip_prefix("library/").unwrap_or(&repository);
+        if let (Bump::Major, Some(why)) = (self.bump, major_never(official)) {
+            return Err(format!("bump = \"major\" is never unattended for {official}: {why}"));
+        }
+        Ok(())
+    }
+}
+
 impl Manifest {
     pub fn load(root: &Path) -> Result<Manifest> {
         let text = std::fs::read_to_string(root.join(MANIFEST_FILE)).map_err(|e| Problem::new(MANIFEST_FILE, format!("cannot read: {e}")))?;
-        let manifest: Manifest = toml::from_str(&text).map_err(|e| Problem::new(MANIFEST_FILE, toml_message(&e)))?;
+        Manifest::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Manifest> {
+        let manifest: Manifest = toml::from_str(text).map_err(|e| Problem::new(MANIFEST_FILE, toml_message(&e)))?;
         manifest.check()?;
         Ok(manifest)
     }
@@ -80,6 +121,7 @@ impl Manifest {
             if !pinned {
                 return Err(Problem::new(format!("{}.image", at()), format!("{:?} is not pinned to a tag (repository:tag, not latest)", entry.image)));
             }
+            entry.check_upgrade_policy().map_err(|message| Problem::new(at(), message))?;
         }
         Ok(())
     }
@@ -87,6 +129,32 @@ impl Manifest {
     /// The entry whose image is `image` (as compose resolved it).
     pub fn by_image(&self, image: &str) -> Option<(&str, &ImageEntry)> {
         self.images.iter().find(|(_, e)| e.image == image).map(|(k, e)| (k.as_str(), e))
+    }
+
+    /// The manifest's `text` with `images.<key>.image` set to `image`, every comment and line kept (what
+    /// `upgrade-check --write` applies); the result must still load.
+    pub fn with_image(text: &str, key: &str, image: &str) -> Result<String> {
+        let header = format!("[images.{key}]");
+        let mut in_entry = false;
+        let mut done = false;
+        let mut out = String::with_capacity(text.len() + 16);
+        for line in text.split_inclusive('\n') {
+            let trimmed = line.trim();
+            if trimmed.starts_with('[') {
+                in_entry = trimmed == header;
+            }
+            if in_entry && !done && trimmed.split('=').next().is_some_and(|k| k.trim() == "image") {
+                out.push_str(&format!("image = \"{image}\"\n"));
+                done = true;
+            } else {
+                out.push_str(line);
+            }
+        }
+        if !done {
+            return Err(Problem::new(format!("{MANIFEST_FILE}: images.{key}.image"), "not found, so it cannot be updated"));
+        }
+        Manifest::parse(&out)?;
+        Ok(out)
     }
 
     /// The contents of `stacks/images.env`.
@@ -107,8 +175,10 @@ mod tests {
     use super::*;
 
     fn parse(entry: &str) -> Result<Manifest> {
-        let manifest: Manifest = toml::from_str(&format!("[images.x]\nrole = \"service\"\noffline = \"placeholder\"\nlistens = [80]\nabout = \"x\"\n{entry}"))
-            .map_err(|e| Problem::new(MANIFEST_FILE, toml_message(&e)))?;
+        let manifest: Manifest = toml::from_str(&format!(
+            "[images.x]\nrole = \"service\"\noffline = \"placeholder\"\nlistens = [80]\nabout = \"x\"\nversioning = \"semver\"\n{entry}"
+        ))
+        .map_err(|e| Problem::new(MANIFEST_FILE, toml_message(&e)))?;
         manifest.check().map(|_| manifest)
     }
 
@@ -134,5 +204,28 @@ mod tests {
     fn images_env_lists_every_variable() {
         let manifest = parse("variable = \"X_IMAGE\"\nimage = \"kong/kong:3.9.3\"").unwrap();
         assert!(manifest.render_env().ends_with("\nX_IMAGE=kong/kong:3.9.3\n"));
+    }
+
+    #[test]
+    fn upgrade_policy_fields_are_checked_against_the_pin() {
+        let err = parse("variable = \"X_IMAGE\"\nimage = \"supabase/gotrue:v2.196.0\"").unwrap_err().to_string();
+        assert_eq!(err, "stacks/images.toml: images.x: versioning = \"semver\" does not read its own pin's tag \"v2.196.0\"");
+        let err = parse("variable = \"X_IMAGE\"\nimage = \"postgres:17.6.1\"\nbump = \"major\"").unwrap_err().to_string();
+        assert!(err.starts_with("stacks/images.toml: images.x: bump = \"major\" is never unattended for postgres: "), "{err}");
+        let ok = parse("variable = \"X_IMAGE\"\nimage = \"n8nio/n8n:2.41.1\"\nbump = \"major\"\ncooldown_days = 3").unwrap();
+        assert_eq!((ok.images["x"].bump, ok.images["x"].cooldown_days), (Bump::Major, 3));
+        let defaults = parse("variable = \"X_IMAGE\"\nimage = \"n8nio/n8n:2.41.1\"").unwrap();
+        assert_eq!((defaults.images["x"].bump, defaults.images["x"].cooldown_days), (Bump::Patch, 0));
+        let err = parse("variable = \"X_IMAGE\"\nimage = \"n8nio/n8n:2.41.1\"\nbump = \"huge\"").unwrap_err().to_string();
+        assert!(err.starts_with("stacks/images.toml: invalid TOML") && err.contains("huge"), "{err}");
+    }
+
+    #[test]
+    fn with_image_changes_one_entry_and_keeps_the_rest() {
+        let text = "# top comment\n[images.a]\nvariable = \"A_IMAGE\"\nimage = \"n8nio/n8n:2.41.1\"\nversioning = \"semver\"\nrole = \"service\"\noffline = \"n8n\"\nlistens = []\nabout = \"a\"\n\n[images.b]\nvariable = \"B_IMAGE\"\nimage = \"kong/kong:3.9.3\"\nversioning = \"semver\"\nrole = \"service\"\noffline = \"placeholder\"\nlistens = []\nabout = \"b\"\n";
+        let edited = Manifest::with_image(text, "b", "kong/kong:3.9.4").unwrap();
+        assert_eq!(edited, text.replace("kong/kong:3.9.3", "kong/kong:3.9.4"));
+        assert!(Manifest::with_image(text, "c", "x:1").unwrap_err().to_string().contains("images.c.image: not found"));
+        assert!(Manifest::with_image(text, "a", "n8nio/n8n:latest").is_err(), "the edited manifest must still load");
     }
 }

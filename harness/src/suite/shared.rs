@@ -22,6 +22,18 @@ pub const ROOT_ENV: &str = "AIWAH_SUITE_ROOT";
 /// Stacks a suite deployment runs: every scenario can then find its services.
 pub const STACKS: [&str; 3] = ["supabase", "n8n", "ui"];
 
+/// Narrows the stacks a standalone runner starts (comma-separated; `cargo xtask upgrade-check` leaves the
+/// UI out when none of its scenarios needs it). Unset: [`STACKS`].
+pub const STACKS_ENV: &str = "AIWAH_SUITE_STACKS";
+
+/// The stacks a standalone runner starts: [`STACKS_ENV`] or every stack.
+pub fn standalone_stacks() -> Vec<String> {
+    match std::env::var(STACKS_ENV) {
+        Ok(list) if !list.trim().is_empty() => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        _ => STACKS.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
 /// Per-stack deadline for a suite deployment to become healthy.
 pub const START_DEADLINE: Duration = Duration::from_secs(600);
 

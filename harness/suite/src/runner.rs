@@ -99,7 +99,9 @@ fn suite(root: &Path) -> Result<Arc<Suite>, String> {
         Some(file) => Suite::attach(Path::new(&file)).inspect(|_| record_attach_time(root)),
         None => {
             eprintln!("conformance: no shared deployment ({} unset): starting one for this process", shared::HANDLE_ENV);
-            Source::from_env().and_then(|source| Suite::start(root, &source, &shared::STACKS, &|line| eprintln!("  {line}")))
+            let stacks = shared::standalone_stacks();
+            let stacks: Vec<&str> = stacks.iter().map(String::as_str).collect();
+            Source::from_env().and_then(|source| Suite::start(root, &source, &stacks, &|line| eprintln!("  {line}")))
         }
     }
     .map_err(|p| p.to_string())?;

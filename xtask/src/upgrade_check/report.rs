@@ -1,0 +1,139 @@
+//! `report.md` and `report.json` in `target/upgrade-check/<time>/`: the image table (current →
+//! candidate → digest → verdict), the scenario × run matrix, culprits with the failing scenarios' output,
+//! and the measured cost (suite runs, minutes).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use aiwah_harness::Problem;
+use serde::Serialize;
+
+use super::discover::Discovery;
+use super::search::{Outcome, Status, Verdict};
+
+#[derive(Serialize)]
+pub struct Report<'a> {
+    pub registry: String,
+    pub started_utc: String,
+    pub images: &'a [Discovery],
+    pub outcome: Option<&'a Outcome>,
+    pub suite_runs: usize,
+    pub suite_seconds: f64,
+    pub wall_seconds: f64,
+    /// Images `--write` applied (`key = image`), empty without `--write`.
+    pub written: Vec<(String, String)>,
+    pub exit_code: u8,
+}
+
+impl Report<'_> {
+    pub fn write(&self, dir: &Path) -> Result<(), Problem> {
+        std::fs::create_dir_all(dir).map_err(|e| Problem::new(dir.display().to_string(), format!("cannot create: {e}")))?;
+        let json = serde_json::to_string_pretty(self).map_err(|e| Problem::new("report.json", e.to_string()))?;
+        std::fs::write(dir.join("report.json"), json).map_err(|e| Problem::new(dir.join("report.json").display().to_string(), e.to_string()))?;
+        std::fs::write(dir.join("report.md"), self.markdown()).map_err(|e| Problem::new(dir.join("report.md").display().to_string(), e.to_string()))
+    }
+
+    fn verdicts(&self, key: &str) -> String {
+        let Some(outcome) = self.outcome else { return "not run".into() };
+        let Some(list) = outcome.verdicts.get(key) else { return "not run".into() };
+        list.iter()
+            .map(|v| match v {
+                Verdict::Passes { image } => format!("passes: {image}"),
+                Verdict::Breaks { image, scenarios, with } if with.is_empty() => format!("**breaks** {image}: {}", scenarios.join("; ")),
+                Verdict::Breaks { image, scenarios, with } => format!("**breaks** {image} together with {}: {}", with.join(", "), scenarios.join("; ")),
+                Verdict::NotChecked { image, why } => format!("not checked ({image}): {why}"),
+            })
+            .collect::<Vec<_>>()
+            .join("<br>")
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut md = format!("# Upgrade check {}\n\nRegistry: {}\n\n", self.started_utc, self.registry);
+        md.push_str("| image | current | candidate | digest | verdict |\n|---|---|---|---|---|\n");
+        for d in self.images {
+            let (candidate, digest) = match &d.candidate {
+                Some(c) => (format!("{} ({})", c.image, c.bump), c.digest.clone()),
+                None => ("nothing newer allowed".to_string(), String::new()),
+            };
+            let held: Vec<String> = d.held_back.iter().map(|h| format!("{} held back", h.tag)).collect();
+            let verdict = if d.candidate.is_some() { self.verdicts(&d.key) } else { held.join(", ") };
+            let _ = writeln!(md, "| {} | {} | {candidate} | `{digest}` | {verdict} |", d.key, d.current);
+        }
+        if let Some(outcome) = self.outcome {
+            md.push_str("\n## Scenarios × runs\n\n| scenario |");
+            for run in &outcome.runs {
+                let _ = write!(md, " {} |", run.label);
+            }
+            md.push_str("\n|---|");
+            md.push_str(&"---|".repeat(outcome.runs.len()));
+            md.push('\n');
+            let mut scenarios: Vec<&String> = outcome.runs.iter().flat_map(|r| r.result.scenarios.keys()).collect();
+            scenarios.sort();
+            scenarios.dedup();
+            for scenario in scenarios {
+                let _ = write!(md, "| {scenario} |");
+                for run in &outcome.runs {
+                    let cell = match run.result.scenarios.get(scenario).map(|(s, _)| *s) {
+                        Some(Status::Passed) => "passed",
+                        Some(Status::Failed) => "**failed**",
+                        Some(Status::NotChecked) => "not checked",
+                        None => "",
+                    };
+                    let _ = write!(md, " {cell} |");
+                }
+                md.push('\n');
+            }
+            if !outcome.flaky.is_empty() {
+                let _ = writeln!(md, "\nFlaky (failed once, passed on the re-run): {}", outcome.flaky.join("; "));
+            }
+            md.push_str("\n## Culprits\n");
+            for (key, verdicts) in &outcome.verdicts {
+                for v in verdicts {
+                    if let Verdict::Breaks { image, scenarios, .. } = v {
+                        let _ = writeln!(md, "\n### {key}: {image}\n");
+                        for scenario in scenarios {
+                            let output = outcome
+                                .runs
+                                .iter()
+                                .rev()
+                                .find_map(|r| r.result.scenarios.get(scenario).filter(|(s, _)| *s == Status::Failed).map(|(_, o)| o.clone()));
+                            let _ = writeln!(md, "- {scenario}\n\n```\n{}\n```", output.unwrap_or_default());
+                        }
+                    }
+                }
+            }
+        }
+        let _ =
+            writeln!(md, "\n{} suite runs, {:.1} min in the suite, {:.1} min wall time.", self.suite_runs, self.suite_seconds / 60.0, self.wall_seconds / 60.0);
+        if !self.written.is_empty() {
+            let applied: Vec<String> = self.written.iter().map(|(k, i)| format!("{k} = {i}")).collect();
+            let _ = writeln!(md, "\n--write applied: {}", applied.join(", "));
+        }
+        md
+    }
+}
+
+/// `YYYYMMDDTHHMMSSZ` for a Unix time (civil-from-days, proleptic Gregorian).
+pub fn utc_stamp(unix: u64) -> String {
+    let (days, secs) = ((unix / 86_400) as i64, unix % 86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_stamps_are_civil_dates() {
+        assert_eq!(super::utc_stamp(0), "19700101T000000Z");
+        assert_eq!(super::utc_stamp(1_796_083_200 + 3_723), "20261201T010203Z");
+        assert_eq!(super::utc_stamp(951_782_400), "20000229T000000Z");
+    }
+}
