@@ -5,6 +5,7 @@ pub mod engine;
 pub mod files;
 pub mod gateway;
 pub mod problem;
+pub mod registry;
 pub mod repo;
 pub mod secrets;
 pub mod stack;
