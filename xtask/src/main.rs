@@ -15,6 +15,7 @@ mod logs;
 mod restart;
 mod status;
 mod suite_deployment;
+mod ui_dev;
 mod up;
 
 use std::process::ExitCode;
@@ -58,6 +59,8 @@ enum Task {
     Copy(deploy::StartArgs),
     /// Sign off a release: the whole suite, every scenario against real software; refuses any skip.
     Accept(accept::Args),
+    /// UI development with hot reload: the app's env file (gateway URL + anon key) from the running deployment, then `npm run dev`.
+    UiDev(ui_dev::Args),
     /// The conformance suite's shared deployment: nextest's setup script runs this (see .config/nextest.toml).
     SuiteDeployment(suite_deployment::Args),
 }
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Task::Copy(args) => copy::run(&root, args),
         Task::Accept(args) => accept::run(&root, args),
         Task::SuiteDeployment(args) => suite_deployment::run(&root, args),
+        Task::UiDev(args) => ui_dev::run(&root, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
