@@ -105,7 +105,10 @@ fn up_pulls_through_the_mirror_and_the_tiers_say_official() {
     assert!(out.status.success(), "{said}");
     for image in &mirrored {
         assert!(said.lines().any(|l| l.starts_with(&format!("pulling {image} ("))), "pulls {image}: {said}");
-        assert!(said.lines().any(|l| l.contains(&format!("{image}: ")) && l.contains(" layers, ")), "progress in layers and bytes for {image}: {said}");
+        // The engine has these layers already (the pushed images were built here): its pull fetches
+        // the manifest only, and the progress line says so.
+        let progress = said.lines().filter(|l| l.trim_start().starts_with(&format!("{image}: "))).collect::<Vec<_>>();
+        assert!(progress.iter().any(|l| l.contains(" layers, ") || l.contains("no layer to fetch; Status: ")), "progress for {image}: {said}");
     }
     assert!(!said.contains("no registry answers"), "{said}");
     let tiers = up.tiers();

@@ -46,6 +46,8 @@ pub enum Phase {
 pub struct PullState {
     pub image: String,
     pub layers: BTreeMap<String, Layer>,
+    /// The engine's last word about the image as a whole (`Digest: …`, `Status: Image is up to date …`).
+    pub note: String,
 }
 
 impl PullState {
@@ -71,6 +73,9 @@ impl PullState {
 
     /// `3/7 layers, 12.3/45.6 MB; waiting for 1a2b3c (downloading 4.0/20.1 MB), 4d5e6f (extracting)`.
     pub fn describe(&self) -> String {
+        if self.layers.is_empty() {
+            return if self.note.is_empty() { "waiting for the registry's manifest".to_string() } else { format!("no layer to fetch; {}", self.note) };
+        }
         let (done, total) = self.bytes();
         let mb = |b: u64| b as f64 / 1_000_000.0;
         let mut line = format!("{}/{} layers, {:.1}/{:.1} MB", self.complete(), self.layers.len(), mb(done), mb(total));
@@ -100,7 +105,11 @@ impl PullState {
         if let Some(error) = event.get("error").and_then(|e| e.as_str()) {
             return Err(error.to_string());
         }
-        let (Some(id), Some(status)) = (event.get("id").and_then(|v| v.as_str()), event.get("status").and_then(|v| v.as_str())) else { return Ok(()) };
+        let Some(status) = event.get("status").and_then(|v| v.as_str()) else { return Ok(()) };
+        let Some(id) = event.get("id").and_then(|v| v.as_str()) else {
+            self.note = status.to_string();
+            return Ok(());
+        };
         // Events about the tag itself ("Pulling from library/x") carry the tag as id, not a layer.
         let phase = match status {
             "Pulling fs layer" | "Waiting" => Phase::Waiting,
@@ -307,6 +316,10 @@ mod tests {
         assert_eq!(state.layers.len(), 3, "the tag's own event is not a layer: {:?}", state.layers);
         assert_eq!(state.bytes(), (3_000_000, 9_000_000), "extracting counts its whole size as downloaded");
         assert_eq!(state.describe(), "1/3 layers, 3.0/9.0 MB; waiting for aaa (downloading 2.0/8.0 MB), bbb (extracting)");
+        let mut known = PullState::default();
+        assert_eq!(known.describe(), "waiting for the registry's manifest");
+        known.apply(&serde_json::json!({"status": "Status: Image is up to date for n8nio/n8n:2.41.1"})).unwrap();
+        assert_eq!(known.describe(), "no layer to fetch; Status: Image is up to date for n8nio/n8n:2.41.1");
         let error = serde_json::json!({"errorDetail": {"message": "manifest unknown"}, "error": "manifest unknown"});
         assert_eq!(state.apply(&error), Err("manifest unknown".into()));
     }
