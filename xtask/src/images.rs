@@ -20,7 +20,7 @@ pub enum Command {
         /// Recipes to build (default: every one the manifest needs).
         recipes: Vec<String>,
     },
-    /// Pull every official image from its registry (network traffic to the registry).
+    /// Pull every official image from its registry, or AIWAH_REGISTRY_MIRROR (network traffic to the registry).
     Pull,
 }
 
@@ -45,9 +45,24 @@ pub fn run(root: &Path, cmd: Command) -> Result<(), Problems> {
         }
         Command::Build { offline: _, recipes } => build_offline(root, &recipes)?,
         Command::Pull => {
+            use aiwah_harness::engine::pull::{self, PullFailure};
+            let prefix = match aiwah_harness::engine::Source::from_env()? {
+                aiwah_harness::engine::Source::Mirror(prefix) => format!("{prefix}/"),
+                _ => String::new(),
+            };
             for entry in manifest.images.values().filter(|e| recipe_for(&e.image, e.offline).is_some()) {
-                eprintln!("pulling {}", entry.image);
-                aiwah_harness::engine::docker::docker(&["pull", "--quiet", &entry.image])?;
+                let image = format!("{prefix}{}", entry.image);
+                eprintln!("pulling {image}");
+                let mut last = String::new();
+                match pull::pull(&image, &mut |state| last = state.describe()) {
+                    Ok(()) => eprintln!("  {image}: {last}"),
+                    Err(PullFailure::Unreachable(why)) => {
+                        return Err(Problem::new(format!("registry of {image}"), format!("does not answer: {why}"))
+                            .hint("air-gapped: cargo xtask up builds offline substitutes")
+                            .into());
+                    }
+                    Err(PullFailure::Refused(problem)) => return Err(problem.into()),
+                }
             }
         }
     }
