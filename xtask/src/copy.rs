@@ -13,10 +13,11 @@ use crate::deploy::{self, StartArgs};
 pub fn run(root: &Path, args: StartArgs) -> Result<(), Problems> {
     deploy::require_engine()?;
     let names: Vec<&str> = args.stacks.iter().map(String::as_str).collect();
-    let deployment = Deployment::ephemeral(root, &args.source.source()?, &names)?;
+    let mut deployment = Deployment::ephemeral(root, &args.source.source()?, &names)?;
     eprintln!("deployment {}: starting {}", deployment.id(), if names.is_empty() { "every stack".into() } else { names.join(", ") });
-    deployment.up(&[], Duration::from_secs(args.timeout), &deploy::progress)?;
     let stacks = deploy::stack_names(&deployment.platform);
+    aiwah_harness::engine::obtain::obtain(&mut deployment, &stacks, aiwah_harness::engine::obtain::Pulls::Allowed)?;
+    deployment.up(&[], Duration::from_secs(args.timeout), &deploy::progress)?;
     crate::status::print_table(&deployment, &stacks)?;
     println!("ready: deployment {} — Ctrl-C tears it down", deployment.id());
     loop {

@@ -49,7 +49,7 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
     println!(
         "images    (source: {})",
         match &source {
-            Source::Auto => "auto: official if present, else offline build".to_string(),
+            Source::Auto => "auto: official if present or its registry answers (pulled), else offline build".to_string(),
             Source::Registry => "registry".into(),
             Source::Mirror(m) => format!("mirror {m}"),
             Source::Offline => "offline builds".into(),

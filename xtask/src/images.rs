@@ -1,6 +1,5 @@
 //! `cargo xtask images`: the manifest (sync, list), offline builds, explicit pulls.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use aiwah_harness::engine::plan::recipe_for;
@@ -21,7 +20,7 @@ pub enum Command {
         /// Recipes to build (default: every one the manifest needs).
         recipes: Vec<String>,
     },
-    /// Pull every official image from its registry (network traffic to the registry).
+    /// Pull every official image from its registry, or AIWAH_REGISTRY_MIRROR (network traffic to the registry).
     Pull,
 }
 
@@ -46,42 +45,31 @@ pub fn run(root: &Path, cmd: Command) -> Result<(), Problems> {
         }
         Command::Build { offline: _, recipes } => build_offline(root, &recipes)?,
         Command::Pull => {
+            use aiwah_harness::engine::pull::{self, PullFailure};
+            let prefix = match aiwah_harness::engine::Source::from_env()? {
+                aiwah_harness::engine::Source::Mirror(prefix) => format!("{prefix}/"),
+                _ => String::new(),
+            };
             for entry in manifest.images.values().filter(|e| recipe_for(&e.image, e.offline).is_some()) {
-                eprintln!("pulling {}", entry.image);
-                aiwah_harness::engine::docker::docker(&["pull", "--quiet", &entry.image])?;
+                let image = format!("{prefix}{}", entry.image);
+                eprintln!("pulling {image}");
+                let mut last = String::new();
+                match pull::pull(&image, &mut |state| last = state.describe()) {
+                    Ok(()) => eprintln!("  {image}: {last}"),
+                    Err(PullFailure::Unreachable(why)) => {
+                        return Err(Problem::new(format!("registry of {image}"), format!("does not answer: {why}"))
+                            .hint("air-gapped: cargo xtask up builds offline substitutes")
+                            .into());
+                    }
+                    Err(PullFailure::Refused(problem)) => return Err(problem.into()),
+                }
             }
         }
     }
     Ok(())
 }
 
-/// The offline recipes the services of `stacks` stand on.
-pub fn recipes_for_stacks(root: &Path, deployment: &aiwah_harness::engine::Deployment, stacks: &[String]) -> Result<Vec<String>, Problems> {
-    let manifest = Manifest::load(root)?;
-    let recipes: BTreeSet<String> = deployment
-        .models
-        .iter()
-        .filter(|m| stacks.contains(&m.stack))
-        .flat_map(|m| m.config.services.values())
-        .filter_map(|s| s.labels.get(aiwah_harness::engine::overrides::labels::OFFICIAL_IMAGE))
-        .filter_map(|official| manifest.by_image(official).and_then(|(_, e)| recipe_for(&e.image, e.offline)))
-        .map(String::from)
-        .collect();
-    Ok(recipes.into_iter().collect())
-}
-
 /// Build `recipes` (default: all the manifest needs) with stacks/offline/build.sh, output streamed.
 pub fn build_offline(root: &Path, recipes: &[String]) -> Result<(), Problems> {
-    let manifest = Manifest::load(root)?;
-    let wanted: Vec<String> = if recipes.is_empty() {
-        manifest.images.values().filter_map(|e| recipe_for(&e.image, e.offline)).map(String::from).collect::<BTreeSet<_>>().into_iter().collect()
-    } else {
-        recipes.to_vec()
-    };
-    let status = std::process::Command::new("bash")
-        .arg(root.join("stacks/offline/build.sh"))
-        .args(&wanted)
-        .status()
-        .map_err(|e| Problem::new("stacks/offline/build.sh", format!("cannot run: {e}")))?;
-    if status.success() { Ok(()) } else { Err(Problem::new("stacks/offline/build.sh", format!("building {} failed ({status})", wanted.join(", "))).into()) }
+    Ok(aiwah_harness::engine::obtain::build_offline(root, recipes)?)
 }

@@ -15,6 +15,7 @@ mod logs;
 mod restart;
 mod status;
 mod suite_deployment;
+mod ui_dev;
 mod up;
 mod upgrade_check;
 
@@ -61,6 +62,8 @@ enum Task {
     Accept(accept::Args),
     /// Which newer upstream images pass the suite: discover tags, run baseline and candidates, name culprits (exit 0/1/2).
     UpgradeCheck(upgrade_check::Args),
+    /// UI development with hot reload: the app's env file (gateway URL + anon key) from the running deployment, then `npm run dev`.
+    UiDev(ui_dev::Args),
     /// The conformance suite's shared deployment: nextest's setup script runs this (see .config/nextest.toml).
     SuiteDeployment(suite_deployment::Args),
 }
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
         Task::SuiteDeployment(args) => suite_deployment::run(&root, args),
         // Its own exit codes: 1 = a breaking upgrade found, 2 = could not check.
         Task::UpgradeCheck(args) => return upgrade_check::run(&root, args),
+        Task::UiDev(args) => ui_dev::run(&root, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use aiwah_harness::Problems;
-use aiwah_harness::engine::Source;
+use aiwah_harness::engine::obtain::{self, Pulls};
 use aiwah_harness::secrets::{self, Template};
 use aiwah_harness::stack::{self, Compose, LoadOptions};
 
@@ -19,6 +19,9 @@ pub struct Args {
     /// Optional overrides to layer (e.g. `logs` for Logflare + Vector).
     #[arg(long = "with", value_name = "OVERRIDE")]
     with: Vec<String>,
+    /// Never pull: refuse, naming the images the engine lacks.
+    #[arg(long)]
+    no_pull: bool,
 }
 
 pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
@@ -45,13 +48,10 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
         return Err(checked.problems);
     }
     let source = args.start.source.source()?;
-    let deployment = deploy::persistent(root, &source, args.with.clone())?;
-    if source == Source::Offline {
-        let recipes = crate::images::recipes_for_stacks(root, &deployment, &stacks)?;
-        if !recipes.is_empty() {
-            crate::images::build_offline(root, &recipes)?;
-        }
-    }
+    let mut deployment = deploy::persistent(root, &source, args.with.clone())?;
+    // Like `docker compose up`: missing images are pulled, or built offline when no registry answers.
+    let pulls = if args.no_pull { Pulls::Refused } else { Pulls::Allowed };
+    obtain::obtain(&mut deployment, &stacks, pulls)?;
     for stack in &stacks {
         deployment.require_images(stack, &deploy::progress)?;
     }
@@ -84,7 +84,21 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
         }
     }
     crate::status::print_table(&deployment, &stacks)?;
+    print_placeholders(&deployment, &stacks)?;
     print_urls(&deployment, &stacks);
+    Ok(())
+}
+
+/// Loudly, before the URLs: the services that only hold their place, and what does not work for it.
+fn print_placeholders(deployment: &aiwah_harness::engine::Deployment, stacks: &[String]) -> Result<(), Problems> {
+    let lines = obtain::placeholders(deployment, stacks)?;
+    if !lines.is_empty() {
+        println!("\n!! {} services run as PLACEHOLDERS (no official image here): they hold their network position and answer 503", lines.len());
+        for line in &lines {
+            println!("!!   {line}");
+        }
+        println!();
+    }
     Ok(())
 }
 

@@ -11,13 +11,18 @@ struct Lifecycle {
     name: String,
     dir: tempfile::TempDir,
     port: u16,
+    /// The checkout the xtask binary runs in (its work folders are under `target/` there).
+    root: std::path::PathBuf,
 }
 
 impl Lifecycle {
     fn new() -> Lifecycle {
         let tag = aiwah_harness::secrets::random::from_alphabet(b"0123456789abcdef", 6);
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        Lifecycle { name: format!("aiwah-life-{tag}"), dir: tempfile::tempdir().unwrap(), port }
+        // The checkout this test runs in, not the one the harness crate was compiled in: a target
+        // folder seeded from another checkout carries that one's path (its leftovers went there).
+        let root = aiwah_harness::repo::find_root(&std::env::current_dir().unwrap()).unwrap();
+        Lifecycle { name: format!("aiwah-life-{tag}"), dir: tempfile::tempdir().unwrap(), port, root }
     }
 
     fn xtask(&self, args: &[&str]) -> Output {
@@ -28,6 +33,7 @@ impl Lifecycle {
     fn xtask_from(&self, args: &[&str], source: &str) -> Output {
         Command::new(env!("CARGO_BIN_EXE_xtask"))
             .args(args)
+            .current_dir(&self.root)
             .env("AIWAH_DEPLOYMENT", &self.name)
             .env("AIWAH_ENV_FILE", self.dir.path().join(".env"))
             .env("AIWAH_SHARED_NETWORK", format!("{}-shared", self.name))
@@ -51,7 +57,7 @@ impl Lifecycle {
 
     /// Where `up` writes the deployment's overrides and record.
     fn workdir(&self) -> std::path::PathBuf {
-        aiwah_harness::repo::this_checkout().join("target").join(format!("{}-deployment", self.name))
+        self.root.join("target").join(format!("{}-deployment", self.name))
     }
 
     /// Every file of the work folder with its modification time and a digest of its content (the
@@ -196,4 +202,9 @@ fn a_port_in_use_is_named_and_nothing_is_left_running() {
     assert!(err.lines().any(|l| l.starts_with("error: stack n8n: a host port is in use") && l.contains(&life.port.to_string())), "{err}");
     assert!(life.labelled(docker::Kind::Container).is_empty(), "up stops again what it started: {:?}", life.labelled(docker::Kind::Container));
     assert_eq!(life.labelled(docker::Kind::Volume).len(), 2, "...and keeps the volumes");
+    // `up` wrote the deployment's work folder; the test's end removes it with the volumes.
+    let workdir = life.workdir();
+    assert!(workdir.join("deployment.json").is_file(), "positive control: {} exists while the test runs", workdir.display());
+    drop(life);
+    assert!(!workdir.exists(), "{} outlived the test", workdir.display());
 }

@@ -238,7 +238,7 @@ impl Deployment {
             }
             if service.build.is_none() {
                 return Err(Problem::new(format!("service {stack}/{name}"), format!("image {image} is not on this engine"))
-                    .hint("docker pull it (cargo xtask images pull), set AIWAH_REGISTRY_MIRROR, or build offline images: cargo xtask images build --offline"));
+                    .hint("cargo xtask up pulls it (through AIWAH_REGISTRY_MIRROR where set), or builds offline images when no registry answers"));
             }
             progress(&format!("{stack}/{name}: building {image} from source"));
             let out = crate::stack::compose::run(self.compose_command(stack)?.args(["build", name]), "docker compose build")?;

@@ -29,13 +29,31 @@ pub fn docker(args: &[&str]) -> Result<String> {
         .output()
         .map_err(|e| Problem::new("docker", format!("cannot run the docker CLI: {e}")).hint("install Docker (here: bash stacks/offline/engine.sh)"))?;
     if !out.status.success() {
-        // The CLI ends some errors with a pointer to its help: the error is the line before.
+        // The CLI ends some errors with a pointer to its help or, after per-item errors (`network
+        // rm`), with `exit status 1`: the error is the line before.
         let err = String::from_utf8_lossy(&out.stderr);
-        let err: Vec<&str> = err.lines().filter(|l| !(l.starts_with("Run 'docker") && l.ends_with("for more information"))).collect();
+        let err: Vec<&str> = err.lines().filter(|l| !is_cli_trailer(l)).collect();
         let line = crate::problem::last_line(&err.join("\n"), "failed");
         return Err(Problem::new(format!("docker {}", args.iter().take(2).copied().collect::<Vec<_>>().join(" ")), line));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn is_cli_trailer(line: &str) -> bool {
+    let line = line.trim();
+    (line.starts_with("Run 'docker") && line.ends_with("for more information"))
+        || line.strip_prefix("exit status ").is_some_and(|code| code.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The endpoints the engine lists on `network` (container names; `ep-…` entries included).
+pub fn network_endpoints(network: &str) -> Result<Vec<String>> {
+    let out = docker(&["network", "inspect", "--format", "{{range $id, $ep := .Containers}}{{$ep.Name}} {{end}}", network])?;
+    Ok(out.split_whitespace().map(String::from).collect())
+}
+
+/// Detach `endpoint` (a container name) from `network`, also when its container is gone.
+pub fn disconnect_force(network: &str, endpoint: &str) -> Result<()> {
+    docker(&["network", "disconnect", "--force", network, endpoint]).map(|_| ())
 }
 
 /// The IP addresses of `container` on each of its networks.

@@ -5,9 +5,11 @@
 pub mod deployment;
 pub mod docker;
 pub mod migrate;
+pub mod obtain;
 pub mod overrides;
 pub mod plan;
 pub mod probe;
+pub mod pull;
 pub mod recipe;
 pub mod start;
 pub mod sweep;

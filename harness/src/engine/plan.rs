@@ -13,12 +13,13 @@ use crate::stack::manifest::{Manifest, Offline};
 pub enum Source {
     /// The registry named in the manifest (Docker Hub by default).
     Registry,
-    /// A registry mirror for air-gapped users: `<prefix>/<image>` (`AIWAH_REGISTRY_MIRROR`).
+    /// A registry mirror: `<prefix>/<image>` (`AIWAH_REGISTRY_MIRROR`); per image like `Auto`, with
+    /// the mirror asked instead of the image's own registry.
     Mirror(String),
     /// Images built on this machine from `stacks/offline/` recipes.
     Offline,
-    /// Per image: the official one if the engine has it, else the offline build if the engine has
-    /// that, else the official one (reported missing before anything starts). Never pulls.
+    /// Per image: the official one if the engine has it or its registry answers (it is pulled before
+    /// anything starts, see [`crate::engine::obtain`]); else the offline build (built when missing).
     Auto,
 }
 
@@ -126,7 +127,11 @@ impl ImagePlan {
                 continue;
             }
             let source = match source {
-                Source::Auto => auto_source(root, &entry.image, entry.offline)?,
+                Source::Auto => auto_source(&entry.image, &entry.image, entry.offline)?,
+                Source::Mirror(prefix) => match auto_source(&format!("{prefix}/{}", entry.image), &entry.image, entry.offline)? {
+                    Source::Registry => Source::Mirror(prefix.clone()),
+                    other => other,
+                },
                 other => other.clone(),
             };
             let (image, tier) = match (&source, entry.offline) {
@@ -169,16 +174,16 @@ pub fn image_overrides(manifest: &Manifest) -> Result<BTreeMap<String, String>> 
     Ok(overrides.images)
 }
 
-/// Auto: official if present, else an offline build if present, else official (reported missing later).
-/// An engine that cannot be asked is an error, never read as "absent".
-fn auto_source(root: &Path, official: &str, offline: Offline) -> Result<Source> {
-    if crate::engine::docker::image_present(official)? {
+/// Auto (and a mirror): the official image (`reference`, mirror-prefixed or not) if the engine has
+/// it or its registry answers, else the offline build of `official` where there is a recipe. An
+/// engine that cannot be asked is an error, never read as "absent".
+fn auto_source(reference: &str, official: &str, offline: Offline) -> Result<Source> {
+    if crate::engine::docker::image_present(reference)? || recipe_for(official, offline).is_none() {
         return Ok(Source::Registry);
     }
-    let Some(recipe) = recipe_for(official, offline) else { return Ok(Source::Registry) };
-    match offline_tag(root, recipe) {
-        Ok(tag) if crate::engine::docker::image_present(&tag)? => Ok(Source::Offline),
-        _ => Ok(Source::Registry),
+    match crate::engine::pull::registry_answers(reference)? {
+        Ok(()) => Ok(Source::Registry),
+        Err(_) => Ok(Source::Offline),
     }
 }
 

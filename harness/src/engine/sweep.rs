@@ -79,7 +79,8 @@ pub fn sweep_dead_runs() -> Swept {
         }
         let mut removed = Vec::new();
         for name in dead {
-            match docker::remove(kind, std::slice::from_ref(&name)) {
+            let result = if kind == Kind::Network { remove_network(&name) } else { docker::remove(kind, std::slice::from_ref(&name)) };
+            match result {
                 Ok(()) => removed.push(name),
                 Err(p) => eprintln!("aiwah: sweep: {p}"),
             }
@@ -92,6 +93,29 @@ pub fn sweep_dead_runs() -> Swept {
         }
     }
     swept
+}
+
+/// Remove a dead run's network. One the engine still counts endpoints on — a container of another
+/// owner joined to it, or an endpoint an aborted start left behind — is force-disconnected from
+/// every endpoint the engine lists, then removed. An endpoint it counts but lists nowhere cannot be
+/// named to the engine: the problem names the network and the remedy.
+pub fn remove_network(name: &str) -> Result<()> {
+    match docker::remove(Kind::Network, &[name.to_string()]) {
+        Ok(()) => return Ok(()),
+        Err(p) if p.message.contains("has active endpoints") => {}
+        Err(p) => return Err(p),
+    }
+    let endpoints = docker::network_endpoints(name)?;
+    for endpoint in &endpoints {
+        docker::disconnect_force(name, endpoint)?;
+    }
+    docker::remove(Kind::Network, &[name.to_string()]).map_err(|again| {
+        let listed = if endpoints.is_empty() { "lists none".to_string() } else { format!("still has some after disconnecting {}", endpoints.join(", ")) };
+        crate::problem::Problem::new(format!("network {name}"), format!("the engine counts active endpoints on it but {listed} ({})", again.message))
+            .hint(format!(
+                "restart the Docker engine to clear stale endpoints (`systemctl restart docker`; without systemd stop dockerd, then `bash stacks/offline/engine.sh`), then `docker network rm {name}`"
+            ))
+    })
 }
 
 /// Everything labelled with `deployment`, by kind (for leak checks).

@@ -72,6 +72,7 @@ pub fn setup(root: &Path, exe: &Path, holder_args: &[&str]) -> Result<()> {
     for line in &skipped {
         println!("{line}");
     }
+    println!("conformance: the deployment is removed right after this run ends, and that is said on this run's output (captured output ends after it)");
     if let Some(env_file) = std::env::var_os("NEXTEST_ENV") {
         let mut out = std::fs::OpenOptions::new().append(true).open(&env_file).map_err(|e| Problem::new("NEXTEST_ENV", format!("cannot open: {e}")))?;
         writeln!(out, "{}={}\n{}={}", shared::HANDLE_ENV, handle.display(), shared::REPORTS_ENV, reports.display())
@@ -84,6 +85,9 @@ pub fn setup(root: &Path, exe: &Path, holder_args: &[&str]) -> Result<()> {
 /// and tear down.
 pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
     let started = Instant::now();
+    // Opened now, while the run lives: its end is told there, and readers of a captured run (CI
+    // logs, pipes) see the end of their stream only when the copy is gone.
+    let mut run_stream = RunStream::open(&args.watch);
     eprintln!("holder: starting the suite deployment (stacks {})", shared::STACKS.join(", "));
     let suite = Suite::start(root, source, &shared::STACKS, &|line| eprintln!("  {line}"))?;
     let ready_in = started.elapsed();
@@ -99,8 +103,11 @@ pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
         args.watch
     );
     while sweep::run_is_alive(&args.watch) {
-        std::thread::sleep(Duration::from_secs(1));
+        std::thread::sleep(WATCH_EVERY);
     }
+    let ended = Instant::now();
+    let id = suite.deployment.id().to_string();
+    run_stream.say(&format!("aiwah: the run has ended; removing its suite deployment {id} (containers, networks, volumes) ..."));
     let ran_for = started.elapsed() - ready_in;
     let cases = catalog::load(root)?;
     match report::finish(&args.reports, &cases, &suite.tiers) {
@@ -116,9 +123,37 @@ pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
     // The handle holds the copy's stack models, secrets in their environment included: it goes
     // with the copy (the reports stay).
     let _ = std::fs::remove_file(&file);
-    deployment.down()?;
-    eprintln!("holder: deployment {} torn down", deployment.id());
-    Ok(())
+    let removed = deployment.down();
+    let line = match &removed {
+        Ok(()) => format!("aiwah: suite deployment {id} removed, {:.1} s after the run ended", ended.elapsed().as_secs_f64()),
+        Err(problem) => format!("aiwah: suite deployment {id} not fully removed ({problem}); the next run sweeps it, or `cargo xtask clean`"),
+    };
+    eprintln!("holder: {line}");
+    run_stream.say(&line);
+    Ok(removed?)
+}
+
+/// How often the holder looks whether the watched run still lives (its end starts the teardown).
+const WATCH_EVERY: Duration = Duration::from_millis(100);
+
+/// The watched run's own stderr — the terminal or the CI log nextest writes to — held by the holder
+/// until its copy is removed. Nextest has no teardown hook for setup scripts, so the run cannot wait
+/// itself; this way a captured run's stream ends only after the teardown, and a terminal is told.
+pub struct RunStream(Option<std::fs::File>);
+
+impl RunStream {
+    /// Opened in append mode (a run redirected to a file keeps its own output); none when the
+    /// process is gone or its stderr cannot be opened (a socket).
+    pub fn open(run: &str) -> RunStream {
+        let pid = run.split('@').next().unwrap_or_default();
+        RunStream(std::fs::OpenOptions::new().append(true).open(format!("/proc/{pid}/fd/2")).ok())
+    }
+
+    pub fn say(&mut self, line: &str) {
+        if let Some(stream) = self.0.as_mut() {
+            let _ = writeln!(stream, "{line}");
+        }
+    }
 }
 
 /// The file scenario processes append `<ms> <scenario>` to: how long each took from its start
@@ -161,4 +196,35 @@ fn echo_new_lines(log: &Path, shown: usize) -> usize {
         println!("{line}");
     }
     lines.len().max(shown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read as _;
+
+    /// A reader of the run's captured output (a CI log) sees the holder's lines, also after the run
+    /// ended, and its end of stream only when the holder lets go (after the teardown).
+    #[test]
+    fn a_captured_run_stream_ends_only_after_the_holder_lets_go() {
+        let mut run = Command::new("sleep").arg("0.3").stderr(Stdio::piped()).spawn().unwrap();
+        let mut captured = run.stderr.take().unwrap();
+        let mut stream = RunStream::open(&format!("{}@0", run.id()));
+        assert!(stream.0.is_some(), "the live run's stderr opens");
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            captured.read_to_string(&mut text).unwrap();
+            (text, Instant::now())
+        });
+        stream.say("removing ...");
+        run.wait().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        stream.say("removed");
+        let let_go = Instant::now();
+        drop(stream);
+        let (text, ended) = reader.join().unwrap();
+        assert_eq!(text, "removing ...\nremoved\n");
+        assert!(ended >= let_go, "the stream ended before the holder let go");
+        assert!(RunStream::open("4194304@1").0.is_none(), "a gone run has no stream");
+    }
 }

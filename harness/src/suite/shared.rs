@@ -62,7 +62,10 @@ impl Suite {
 
     /// A new ephemeral copy of `stacks`, started and healthy (migrations applied).
     pub fn start(root: &Path, source: &Source, stacks: &[&str], progress: crate::engine::start::Progress) -> Result<Suite> {
-        let deployment = Deployment::ephemeral(root, source, stacks)?;
+        let mut deployment = Deployment::ephemeral(root, source, stacks)?;
+        // A fresh machine needs no separate image step: pull, else build the offline images.
+        let names: Vec<String> = deployment.platform.stacks.iter().map(|s| s.name.clone()).collect();
+        crate::engine::obtain::obtain(&mut deployment, &names, crate::engine::obtain::Pulls::Allowed)?;
         deployment.up(&[], START_DEADLINE, progress)?;
         Suite::around(deployment)
     }

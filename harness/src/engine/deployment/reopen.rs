@@ -143,6 +143,39 @@ impl Deployment {
         })
     }
 
+    /// The image source this deployment was resolved from.
+    pub fn source(&self) -> Result<crate::engine::Source> {
+        crate::engine::Source::parse(&self.source_name)
+    }
+
+    /// Decide the plan again from the same source (after pulls and builds changed what the engine
+    /// has, or a registry was found not to answer) and rewrite the overrides; nothing runs yet.
+    pub fn resolve_again(&mut self) -> Result<()> {
+        let mut opts = self.opts.clone();
+        opts.generated = BTreeMap::new();
+        let fresh = Deployment::prepare(
+            &self.root,
+            self.platform.clone(),
+            &self.source()?,
+            self.owner.clone(),
+            opts,
+            self.shared_network.clone(),
+            self.workdir.clone(),
+        )?;
+        let mut old = std::mem::replace(self, fresh);
+        self.attached = old.attached;
+        self.host_ports = std::mem::take(&mut old.host_ports);
+        // The same copy, decided again: the old value must not tear it down when dropped.
+        old.torn_down = true;
+        if self.owner.ephemeral && !self.attached {
+            crate::engine::teardown::register(self.teardown()?);
+        }
+        if !self.owner.ephemeral {
+            self.record()?;
+        }
+        Ok(())
+    }
+
     /// Record how the persistent deployment was started, for [`Deployment::open_persistent`].
     pub(super) fn record(&self) -> Result<()> {
         let record = Record { source: self.source_name.clone(), overrides: self.opts.overrides.clone(), plan: self.plan.clone() };
