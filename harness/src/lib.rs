@@ -1,6 +1,7 @@
 //! AIWAH OS harness: reads the platform's compose stacks into a typed model, proves their topology,
 //! and manages the secrets they run with. `xtask` and the test targets are thin layers over it.
 
+pub mod backup;
 pub mod engine;
 pub mod files;
 pub mod gateway;

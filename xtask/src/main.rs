@@ -2,6 +2,7 @@
 //! `aiwah-harness` library. Every failure is one line naming the file, key or service, and exit 1.
 
 mod accept;
+mod backup;
 mod check;
 mod clean;
 mod copy;
@@ -13,6 +14,7 @@ mod gateway;
 mod images;
 mod logs;
 mod restart;
+mod restore;
 mod status;
 mod suite_deployment;
 mod ui_dev;
@@ -52,6 +54,10 @@ enum Task {
     Status(status::Args),
     /// Logs of a stack or a service.
     Logs(logs::Args),
+    /// Back up the running deployment: both databases, the Storage volume, a manifest (no secrets by default).
+    Backup(backup::Args),
+    /// Restore a backup into the running deployment (empty, or --yes); checks everything first.
+    Restore(restore::Args),
     /// Remove containers and networks; volumes only with --volumes (asks first).
     Clean(clean::Args),
     /// Check this machine: engine, Compose, memory, ports, where each image comes from.
@@ -84,6 +90,8 @@ fn main() -> ExitCode {
         Task::Restart(args) => restart::run(&root, args),
         Task::Status(args) => status::run(&root, args),
         Task::Logs(args) => logs::run(&root, args),
+        Task::Backup(args) => backup::run(&root, args),
+        Task::Restore(args) => restore::run(&root, args),
         Task::Clean(args) => clean::run(&root, args),
         Task::Doctor(args) => doctor::run(&root, args),
         Task::Copy(args) => copy::run(&root, args),
