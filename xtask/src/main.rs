@@ -15,6 +15,7 @@ mod logs;
 mod restart;
 mod status;
 mod suite_deployment;
+mod target_file;
 mod up;
 
 use std::process::ExitCode;
