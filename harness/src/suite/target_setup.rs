@@ -16,7 +16,8 @@ use crate::suite::{catalog, report};
 
 /// Setup-script side in target mode.
 pub fn setup(root: &Path, target: Target, exe: &Path, holder_args: &[&str]) -> Result<()> {
-    let run = target::new_run_id();
+    // A run id given to the setup script (CI correlating runs, tests) is kept; else a fresh one.
+    let run = target::run_id();
     let docker_context = target.docker.as_ref().map(|d| d.context.clone());
     let file = target.file.display().to_string();
     let suite = Suite::from_target(root, target)?;

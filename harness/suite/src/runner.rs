@@ -9,6 +9,7 @@
 //! started); when they disagree with how the scenario was listed, the scenario fails naming both.
 
 mod self_check;
+mod target_check;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -80,6 +81,7 @@ pub fn main() -> ! {
         move || crate::steps::check_definitions(&cases).map_err(Failed::from)
     })];
     trials.extend(self_check::trials(&root, &cases));
+    trials.extend(target_check::trials(&cases));
     for case in cases {
         let listed_skip = listing.skips(&case);
         let root = root.clone();
