@@ -140,6 +140,15 @@ impl Target {
         }
     }
 
+    /// The target a command's `--target FILE` names, else the one `AIWAH_TARGET` names, if any.
+    /// Commands that run the suite pass the path on as `AIWAH_TARGET`.
+    pub fn resolve(flag: Option<&Path>) -> Result<Option<Target>> {
+        match flag {
+            Some(file) => Target::load(file).map(Some),
+            None => Target::from_env(),
+        }
+    }
+
     pub fn load(file: &Path) -> Result<Target> {
         let shown = file.display().to_string();
         let text = std::fs::read_to_string(file).map_err(|e| {
