@@ -6,6 +6,7 @@ Feature: Users sign up, sign in and out through GoTrue behind Kong
     When a new user signs up with an email and a password
     Then they get a session for that email
 
+  @uses:jwt-secret
   Scenario: A user signs in with their password
     Given a user "alice" signed up through the API
     When "alice" signs in with her password

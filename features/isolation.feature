@@ -1,4 +1,4 @@
-@needs:supabase-db @needs:n8n-postgres
+@needs:supabase-db @needs:n8n-postgres @uses:docker
 Feature: Each stack's database is reachable only from its own stack
   The stacks meet over HTTP on the shared network, through Kong. No service can open a connection
   to another stack's database — not by service name, not by alias, not by IP address — while the

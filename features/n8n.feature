@@ -10,7 +10,7 @@ Feature: n8n runs workflows and reaches Supabase only through Kong
     Then the webhook answers with the echo of {"title": "ping"}
     And n8n records a successful execution of it
 
-  @needs:n8n @needs:supabase-kong @needs:supabase-rest
+  @needs:n8n @needs:supabase-kong @needs:supabase-rest @uses:database
   Scenario: A workflow writes a todo through Kong, visible through REST
     Given users "alice" and "bob" exist
     And the fixture workflow "todo-through-kong" is imported and published through n8n's API
@@ -18,17 +18,17 @@ Feature: n8n runs workflows and reaches Supabase only through Kong
     Then the webhook answers with the row it wrote
     And the todo "from n8n" of "alice" is visible through REST with the service role
 
-  @needs:n8n @observes:supabase-kong
+  @needs:n8n @observes:supabase-kong @uses:docker
   Scenario: A workflow calls Kong on the shared network with the service key
     Given the fixture workflow "todo-through-kong" is imported and published through n8n's API
     When its webhook is called with {"title": "observed", "user_id": "00000000-0000-0000-0000-000000000000"}
     Then the gateway saw POST /rest/v1/todos carrying the service key as apikey and as bearer token
 
-  @needs:n8n
+  @needs:n8n @uses:docker
   Scenario: The n8n stack holds no Supabase credential in its environment
     Then no container of the n8n stack has the Supabase database password, the service key or a Supabase database address in its environment
 
-  @needs:n8n @needs:n8n-postgres
+  @needs:n8n @needs:n8n-postgres @uses:docker
   Scenario: A failed call to Kong leaves no copy of the service key in n8n's database
     Given the fixture workflow "todo-through-kong" is imported and published through n8n's API
     When its webhook is called with a todo for a user that does not exist, titled with a fresh marker

@@ -1,3 +1,4 @@
+@uses:database
 Feature: Changes to todos reach subscribers live through Realtime
   Subscribers connect through Kong's websocket route, join a channel for postgres_changes on their
   own todos, and receive every insert, update and delete within seconds — never another user's rows.
@@ -19,7 +20,7 @@ Feature: Changes to todos reach subscribers live through Realtime
       Then the decoded DELETE of "buy milk" names its owner "alice"
       And the replica identity of the table "public.todos" is FULL
 
-  @needs:supabase-kong @needs:supabase-realtime @needs:supabase-db
+  @needs:supabase-kong @needs:supabase-realtime @needs:supabase-db @uses:jwt-secret
   Rule: Through Kong's websocket route
 
     Scenario: A subscriber receives inserts, updates and deletes of their todos

@@ -2,7 +2,7 @@ Feature: Row-level security keeps each user's todos private
   Todos belong to the user who wrote them. The database enforces it with row-level security, so
   every way in — SQL as the API roles, or REST through Kong — gives the same answers.
 
-  @needs:supabase-db
+  @needs:supabase-db @uses:database
   Rule: In the database, as PostgREST runs each request (role and JWT claims set per transaction)
 
     Background:

@@ -6,7 +6,7 @@ Feature: The gateway and the services refuse what they must
   # The anon key goes along as the apikey, so Kong lets the request through and the refusal is
   # PostgREST's own. forged: signed with another secret; expired: the right secret, exp an hour ago;
   # unsigned: alg none.
-  @needs:supabase-kong @needs:supabase-rest
+  @needs:supabase-kong @needs:supabase-rest @uses:jwt-secret
   Scenario Outline: PostgREST itself refuses the <kind> JWT
     Given a <kind> JWT for the authenticated role
     When it is sent as the bearer token, with the anon key, to the todos through REST
@@ -43,5 +43,6 @@ Feature: The gateway and the services refuse what they must
       | Realtime's OpenAPI document | the anon key         | blocked (403) |
       | Realtime's OpenAPI document | the service role key | blocked (403) |
 
+  @uses:docker
   Scenario: Every published port is bound to the loopback interface
     Then every port the deployment publishes is bound to 127.0.0.1

@@ -10,6 +10,7 @@ Feature: The UI is served, renders in a real browser, and ships no secret
     When Chromium opens the UI's sign-in page
     Then the sign-in form is shown and ready for input
 
+  @uses:docker
   Scenario: The built bundle contains no service-role key
     When the UI image's built files are scanned
     Then they contain neither the service key, nor its payload, nor any service_role token

@@ -38,6 +38,13 @@ impl fmt::Display for Problem {
 
 impl std::error::Error for Problem {}
 
+/// Steps and trials report failures as strings: a problem becomes its one line.
+impl From<Problem> for String {
+    fn from(problem: Problem) -> String {
+        problem.to_string()
+    }
+}
+
 pub type Result<T, E = Problem> = std::result::Result<T, E>;
 
 /// Problems found together (rule breaches, topology findings): reported one line each.

@@ -18,6 +18,7 @@ mod restore;
 mod status;
 mod suite_deployment;
 mod ui_dev;
+mod target_file;
 mod up;
 mod upgrade_check;
 

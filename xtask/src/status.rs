@@ -1,5 +1,6 @@
 //! `cargo xtask status [STACK...] [-o table|env|json]`: every service's state, health, tier (the
-//! `io.aiwah.tier` label its container carries) and ports. Reads the deployment `up` started; writes nothing.
+//! `io.aiwah.tier` label its container carries) and ports. Reads the deployment `up` started; writes
+//! nothing — except `-o target FILE`, the target file for the suite's target mode (see target_file.rs).
 
 use std::path::Path;
 
@@ -10,10 +11,14 @@ use crate::deploy;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// Stacks to show (default: all); with `-o target`, the one file to write.
     stacks: Vec<String>,
-    /// table (default), env (KEY=value lines for scripts) or json.
+    /// table (default), env (KEY=value lines for scripts), json, or target (writes the target file FILE).
     #[arg(short = 'o', long = "output", default_value = "table")]
     output: Format,
+    /// With `-o target`: replace FILE if it exists.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -21,6 +26,7 @@ enum Format {
     Table,
     Env,
     Json,
+    Target,
 }
 
 pub struct Row {
@@ -72,6 +78,12 @@ pub fn print_table(deployment: &Deployment, stacks: &[String]) -> Result<(), Pro
 }
 
 pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
+    if let Format::Target = args.output {
+        let [file] = args.stacks.as_slice() else {
+            return Err(aiwah_harness::Problem::new("status -o target", "needs the one file to write: cargo xtask status -o target FILE").into());
+        };
+        return crate::target_file::write(&deploy::running(root)?, std::path::Path::new(file), args.force);
+    }
     let deployment = deploy::running(root)?;
     let stacks = deploy::select_stacks(&deployment.platform, &args.stacks)?;
     match args.output {
@@ -87,6 +99,7 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
                 }
             }
         }
+        Format::Target => unreachable!("written above"),
         Format::Json => {
             let items: Vec<serde_json::Value> = rows(&deployment, &stacks)?
                 .into_iter()

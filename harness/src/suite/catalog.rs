@@ -7,6 +7,7 @@ use gherkin::{Feature, GherkinEnv, Scenario};
 
 use crate::problem::{Problem, Result};
 use crate::stack::Manifest;
+use crate::suite::target::{Capability, USES_TAG};
 
 /// Tag prefix naming a manifest image a scenario needs: `@needs:supabase-auth`.
 pub const NEEDS_TAG: &str = "needs:";
@@ -27,6 +28,8 @@ pub struct Case {
     pub needs: Vec<String>,
     /// Manifest keys whose placeholder's request log the scenario reads.
     pub observes: Vec<String>,
+    /// What it needs from a target beyond URLs and keys (`@uses:database`; see [`crate::suite::target`]).
+    pub uses: Vec<Capability>,
 }
 
 /// Every scenario of every feature under `root/features`, in file order.
@@ -55,8 +58,18 @@ fn load_file(file: &Path, manifest: &Manifest) -> Result<Vec<Case>> {
     let expanded: Vec<(&[String], Expanded)> =
         feature.scenarios.iter().map(|s| (&[][..], s)).chain(in_rules).flat_map(|(rule_tags, s)| expand(s).into_iter().map(move |e| (rule_tags, e))).collect();
     for (rule_tags, scenario) in &expanded {
-        let (mut needs, mut observes) = (Vec::new(), Vec::new());
+        let (mut needs, mut observes, mut uses) = (Vec::new(), Vec::new(), Vec::new());
         for tag in feature.tags.iter().chain(rule_tags.iter()).chain(&scenario.tags) {
+            if let Some(name) = tag.strip_prefix(USES_TAG) {
+                let capability = Capability::from_tag(name).ok_or_else(|| {
+                    let known: Vec<&str> = Capability::ALL.iter().map(|c| c.tag()).collect();
+                    Problem::new(format!("{shown}:{}", scenario.line), format!("@{tag} names nothing a target gives (known: {})", known.join(", ")))
+                })?;
+                if !uses.contains(&capability) {
+                    uses.push(capability);
+                }
+                continue;
+            }
             let (list, key) = match (tag.strip_prefix(NEEDS_TAG), tag.strip_prefix(OBSERVES_TAG)) {
                 (Some(key), _) => (&mut needs, key),
                 (_, Some(key)) => (&mut observes, key),
@@ -74,7 +87,7 @@ fn load_file(file: &Path, manifest: &Manifest) -> Result<Vec<Case>> {
             return Err(Problem::new(format!("{shown}:{}", scenario.line), format!("two scenarios are named {:?}", scenario.name))
                 .hint("scenario names (after outline expansion) must be unique: put a <placeholder> in outline titles"));
         }
-        cases.push(Case { name, feature_file: file.to_path_buf(), scenario: scenario.name.clone(), line: scenario.line, needs, observes });
+        cases.push(Case { name, feature_file: file.to_path_buf(), scenario: scenario.name.clone(), line: scenario.line, needs, observes, uses });
     }
     Ok(cases)
 }

@@ -36,15 +36,7 @@ pub fn setup(root: &Path, exe: &Path, holder_args: &[&str]) -> Result<()> {
     let _ = std::fs::remove_file(&latest);
     let _ = std::os::unix::fs::symlink(&reports, &latest);
     let log_file = reports.join("holder.log");
-    let log = std::fs::File::create(&log_file).map_err(|e| Problem::new(log_file.display().to_string(), format!("cannot create: {e}")))?;
-    let mut holder = {
-        use std::os::unix::process::CommandExt as _;
-        let mut cmd = Command::new(exe);
-        cmd.args(holder_args).args(["--watch", &watch, "--reports"]).arg(&reports);
-        // Its own process group: the terminal's Ctrl-C goes to nextest, whose end the holder sees.
-        cmd.process_group(0).stdin(Stdio::null()).stdout(log.try_clone().map_err(|e| Problem::new("holder log", e.to_string()))?).stderr(log);
-        cmd.spawn().map_err(|e| Problem::new(exe.display().to_string(), format!("cannot start the suite holder: {e}")))?
-    };
+    let mut holder = spawn_holder(exe, holder_args, &watch, &reports, &log_file)?;
     let handle = reports.join("handle.json");
     let started = Instant::now();
     let mut shown = 0;
@@ -81,6 +73,17 @@ pub fn setup(root: &Path, exe: &Path, holder_args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Start the holder detached (its own process group), its output to `log_file`.
+pub fn spawn_holder(exe: &Path, holder_args: &[&str], watch: &str, reports: &Path, log_file: &Path) -> Result<std::process::Child> {
+    use std::os::unix::process::CommandExt as _;
+    let log = std::fs::File::create(log_file).map_err(|e| Problem::new(log_file.display().to_string(), format!("cannot create: {e}")))?;
+    let mut cmd = Command::new(exe);
+    cmd.args(holder_args).args(["--watch", watch, "--reports"]).arg(reports);
+    // Its own process group: the terminal's Ctrl-C goes to nextest, whose end the holder sees.
+    cmd.process_group(0).stdin(Stdio::null()).stdout(log.try_clone().map_err(|e| Problem::new("holder log", e.to_string()))?).stderr(log);
+    cmd.spawn().map_err(|e| Problem::new(exe.display().to_string(), format!("cannot start the suite holder: {e}")))
+}
+
 /// Holder side: start the copy, announce it, hold it while the watched run lives, then report
 /// and tear down.
 pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
@@ -91,17 +94,11 @@ pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
     eprintln!("holder: starting the suite deployment (stacks {})", shared::STACKS.join(", "));
     let suite = Suite::start(root, source, &shared::STACKS, &|line| eprintln!("  {line}"))?;
     let ready_in = started.elapsed();
-    let handle = serde_json::to_string_pretty(&suite.deployment.handle()?).map_err(|e| Problem::new("handle", e.to_string()))?;
+    let handle = serde_json::to_string_pretty(&suite.deployment()?.handle()?).map_err(|e| Problem::new("handle", e.to_string()))?;
     let file = args.reports.join("handle.json");
     // Appearing whole is what tells the setup script the copy is ready.
     crate::files::write_private(&file, &handle).map_err(|e| Problem::new(file.display().to_string(), format!("cannot write: {e}")))?;
-    eprintln!(
-        "holder: deployment {} ready in {:.1} s; gateway {}; held until {} ends",
-        suite.deployment.id(),
-        ready_in.as_secs_f64(),
-        suite.gateway,
-        args.watch
-    );
+    eprintln!("holder: deployment {} ready in {:.1} s; gateway {}; held until {} ends", suite.id(), ready_in.as_secs_f64(), suite.gateway, args.watch);
     while sweep::run_is_alive(&args.watch) {
         std::thread::sleep(WATCH_EVERY);
     }
@@ -119,7 +116,7 @@ pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
         &timing,
         format!("deployment_ready_s {:.1}\nrun_s {:.1}\n{}", ready_in.as_secs_f64(), ran_for.as_secs_f64(), attach_summary(&args.reports)),
     );
-    let Suite { mut deployment, .. } = suite;
+    let Some(mut deployment) = suite.into_deployment() else { return Ok(()) };
     // The handle holds the copy's stack models, secrets in their environment included: it goes
     // with the copy (the reports stay).
     let _ = std::fs::remove_file(&file);
@@ -172,7 +169,7 @@ fn attach_summary(reports: &Path) -> String {
 }
 
 /// The nearest ancestor that is cargo-nextest (the run whose end ends the copy).
-fn nextest_pid() -> Option<u32> {
+pub(crate) fn nextest_pid() -> Option<u32> {
     let mut pid = std::os::unix::process::parent_id();
     for _ in 0..8 {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;

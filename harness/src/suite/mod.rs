@@ -5,4 +5,6 @@ pub mod catalog;
 pub mod hold;
 pub mod report;
 pub mod shared;
+pub mod target;
+pub mod target_setup;
 pub mod tiers;

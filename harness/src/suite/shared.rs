@@ -10,6 +10,7 @@ use crate::engine::deployment::Handle;
 use crate::engine::{Deployment, Source};
 use crate::problem::{Problem, Result};
 use crate::stack::Manifest;
+use crate::suite::target::Target;
 use crate::suite::tiers::Tiers;
 
 /// Names the handle file of the shared deployment (set by the setup script through `$NEXTEST_ENV`).
@@ -38,7 +39,13 @@ pub fn standalone_stacks() -> Vec<String> {
 pub const START_DEADLINE: Duration = Duration::from_secs(600);
 
 pub struct Suite {
-    pub deployment: Deployment,
+    /// The copy the suite started or attached to; in target mode the deployment the target's
+    /// `[docker]` names, if it names one (see [`Suite::deployment`]).
+    deployment: Option<Deployment>,
+    /// Target mode: what the target file gives (URLs, keys, optional capabilities).
+    pub target: Option<Target>,
+    /// The checkout the suite runs from (features, fixtures).
+    pub root: PathBuf,
     pub tiers: Tiers,
     pub manifest: Manifest,
     /// `http://127.0.0.1:<port>` of Kong.
@@ -49,7 +56,7 @@ pub struct Suite {
 
 impl std::fmt::Debug for Suite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Suite {{ deployment: {}, gateway: {} }}", self.deployment.id(), self.gateway)
+        write!(f, "Suite {{ deployment: {}, gateway: {} }}", self.id(), self.gateway)
     }
 }
 
@@ -70,6 +77,48 @@ impl Suite {
         Suite::around(deployment)
     }
 
+    /// The platform a target file describes: nothing is started; its `[docker]` deployment, if
+    /// named, is opened (as `cargo xtask up` recorded it) for the scenarios that look at containers.
+    pub fn from_target(root: &Path, target: Target) -> Result<Suite> {
+        let manifest = Manifest::load(root)?;
+        let (deployment, tiers) = match &target.docker {
+            Some(docker) => {
+                let deployment = Deployment::open_persistent_named(root, &docker.deployment)
+                    .map_err(|p| Problem::new(format!("{}: docker.deployment", target.file.display()), p.to_string()))?;
+                let tiers = Tiers::from_plan(&manifest, &deployment.plan);
+                (Some(deployment), tiers)
+            }
+            // Nothing tells what runs there: the target is taken at its word (official images).
+            // A placeholder answering a scenario's clients still fails it (see the runner).
+            None => (None, Tiers::all_official(&manifest)),
+        };
+        let tiers = tiers.for_target(&target);
+        let (gateway, n8n, ui) = (target.kong_url.clone(), target.n8n_url.clone(), target.ui_url.clone());
+        Ok(Suite { deployment, root: root.to_path_buf(), target: Some(target), tiers, manifest, gateway, n8n, ui })
+    }
+
+    /// The deployment behind the suite; in target mode only when the target names one.
+    pub fn deployment(&self) -> Result<&Deployment> {
+        self.deployment.as_ref().ok_or_else(|| {
+            let file = self.target.as_ref().map(|t| t.file.display().to_string()).unwrap_or_default();
+            Problem::new(file, "gives no [docker] section: this step looks at containers").hint("tag its scenario @uses:docker")
+        })
+    }
+
+    /// The deployment it started or attached to, for teardown.
+    pub fn into_deployment(self) -> Option<Deployment> {
+        self.deployment
+    }
+
+    /// The deployment's id, or the target file in target mode.
+    pub fn id(&self) -> String {
+        match (&self.deployment, &self.target) {
+            (_, Some(target)) => format!("target {}", target.file.display()),
+            (Some(deployment), None) => deployment.id().to_string(),
+            (None, None) => "(none)".into(),
+        }
+    }
+
     fn around(deployment: Deployment) -> Result<Suite> {
         let manifest = Manifest::load(&deployment.root)?;
         let tiers = Tiers::from_plan(&manifest, &deployment.plan);
@@ -83,21 +132,35 @@ impl Suite {
         let (gateway, n8n) = (url("supabase", "kong")?, url("n8n", "n8n")?);
         // Copies for the suite's own tests may leave the UI out; its scenarios then fail on it.
         let ui = url("ui", "ui").unwrap_or_default();
-        Ok(Suite { deployment, tiers, manifest, gateway, n8n, ui })
+        Ok(Suite { root: deployment.root.clone(), deployment: Some(deployment), target: None, tiers, manifest, gateway, n8n, ui })
     }
 
     /// A variable of the deployment's `.env` (keys, passwords); never print it.
     pub fn secret(&self, key: &str) -> Result<String> {
-        self.deployment
-            .env_value(key)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| Problem::new(format!("deployment {}: {key}", self.deployment.id()), "is not set"))
+        // In target mode the target's own keys first; a variable only a deployment's environment
+        // holds comes from its [docker] deployment (who may inspect containers may read it there).
+        if let Some(target) = &self.target {
+            match (target.secret(key), &self.deployment) {
+                (Some(Ok(value)), _) => return Ok(value),
+                (Some(Err(problem)), None) => return Err(problem),
+                (None, None) => {
+                    return Err(Problem::new(
+                        format!("{}: {key}", target.file.display()),
+                        "only a deployment's environment holds it, and the target names none",
+                    )
+                    .hint("a scenario that needs it is tagged @uses:docker"));
+                }
+                _ => {}
+            }
+        }
+        self.deployment()?.env_value(key).filter(|v| !v.is_empty()).ok_or_else(|| Problem::new(format!("deployment {}: {key}", self.id()), "is not set"))
     }
 
     /// `stack/service` of every service running one of the manifest images `needs` (for logs).
     pub fn services_of(&self, needs: &[String]) -> Vec<(String, String)> {
         let images: Vec<&str> = needs.iter().filter_map(|k| self.manifest.images.get(k)).map(|e| e.image.as_str()).collect();
-        self.deployment
+        let Some(deployment) = &self.deployment else { return vec![] };
+        deployment
             .models
             .iter()
             .flat_map(|m| m.config.services.iter().map(move |(name, svc)| (m.stack.clone(), name.clone(), svc)))
@@ -108,7 +171,7 @@ impl Suite {
 
     /// The container IP of `stack/service` on its own stack network (reachable from the host).
     pub fn container_ip(&self, stack: &str, service: &str) -> Result<String> {
-        let container = self.deployment.container(stack, service)?;
+        let container = self.deployment()?.container(stack, service)?;
         crate::engine::docker::container_ips(&container)?
             .into_iter()
             .next()
@@ -117,13 +180,13 @@ impl Suite {
 
     /// An image with bash for probes: the offline base when built, else the database image.
     pub fn probe_image(&self) -> Result<String> {
-        if let Ok(tag) = crate::engine::plan::offline_tag(&self.deployment.root, "base") {
+        if let Ok(tag) = crate::engine::plan::offline_tag(&self.root, "base") {
             if crate::engine::docker::image_present(&tag)? {
                 return Ok(tag);
             }
         }
         let db = self.manifest.images.get("supabase-db").ok_or_else(|| Problem::new("stacks/images.toml", "has no supabase-db image"))?;
-        Ok(self.deployment.plan.choice(&db.image).map(|c| c.image.clone()).unwrap_or_else(|| db.image.clone()))
+        Ok(self.deployment()?.plan.choice(&db.image).map(|c| c.image.clone()).unwrap_or_else(|| db.image.clone()))
     }
 }
 

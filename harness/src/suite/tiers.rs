@@ -8,11 +8,14 @@ use crate::engine::plan::{Choice, ImagePlan, Source, Tier};
 use crate::problem::Result;
 use crate::stack::Manifest;
 use crate::suite::catalog::Case;
+use crate::suite::target::Target;
 
 #[derive(Debug, Clone, Default)]
 pub struct Tiers {
     /// Manifest key (`supabase-auth`) → what a deployment from this source runs for it.
     by_key: BTreeMap<String, Choice>,
+    /// Target mode: a scenario using what the target does not give is not applicable.
+    target: Option<Target>,
 }
 
 impl Tiers {
@@ -26,7 +29,20 @@ impl Tiers {
 
     pub fn from_plan(manifest: &Manifest, plan: &ImagePlan) -> Tiers {
         let by_key = manifest.images.iter().filter_map(|(key, entry)| Some((key.clone(), plan.choice(&entry.image)?.clone()))).collect();
-        Tiers { by_key }
+        Tiers { by_key, target: None }
+    }
+
+    /// Every manifest image at the official tier: a target that says nothing of what it runs is
+    /// taken at its word.
+    pub fn all_official(manifest: &Manifest) -> Tiers {
+        let official = |image: &String| Choice { official: image.clone(), image: image.clone(), tier: Tier::Official, listens: vec![] };
+        Tiers { by_key: manifest.images.iter().map(|(key, entry)| (key.clone(), official(&entry.image))).collect(), target: None }
+    }
+
+    /// These tiers for a run against `target`.
+    pub fn for_target(mut self, target: &Target) -> Tiers {
+        self.target = Some(target.clone());
+        self
     }
 
     /// Official images among `needs` that this deployment only holds a placeholder for.
@@ -36,6 +52,9 @@ impl Tiers {
 
     /// Why `case` cannot run here, if it cannot.
     pub fn skip_reason(&self, case: &Case) -> Option<String> {
+        if let Some(reason) = self.target.as_ref().and_then(|t| t.not_applicable(&case.uses)) {
+            return Some(reason);
+        }
         let missing: Vec<&str> = self.missing(&case.needs).collect();
         if !missing.is_empty() {
             return Some(format!("needs {} (a placeholder holds its place here)", missing.join(", ")));

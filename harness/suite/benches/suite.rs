@@ -25,7 +25,8 @@ fn main() {
     let reports = root.join("target/conformance/bench");
     std::fs::create_dir_all(&reports).expect("reports folder");
     let handle_file = reports.join("handle.json");
-    std::fs::write(&handle_file, serde_json::to_string(&suite.deployment.handle().expect("handle")).expect("json")).expect("handle file");
+    std::fs::write(&handle_file, serde_json::to_string(&suite.deployment().expect("deployment").handle().expect("handle")).expect("json"))
+        .expect("handle file");
     const ATTACHES: u32 = 10;
     let t_attach = Instant::now();
     for _ in 0..ATTACHES {
@@ -34,7 +35,7 @@ fn main() {
     let attach = t_attach.elapsed() / ATTACHES;
 
     let t_matrix = Instant::now();
-    let probes = probe::matrix(&suite.deployment, &suite.probe_image().expect("probe image")).expect("probe matrix");
+    let probes = probe::matrix(suite.deployment().expect("deployment"), &suite.probe_image().expect("probe image")).expect("probe matrix");
     let matrix = t_matrix.elapsed();
     let broken = probes.iter().filter(|p| !p.holds()).count();
 
@@ -78,6 +79,6 @@ fn main() {
         println!("ratio isolation scenarios / full matrix: {:.2} ({n} scenarios, one position each)", time.as_secs_f64() / matrix.as_secs_f64());
     }
     let Ok(suite) = Arc::try_unwrap(suite) else { return };
-    let shared::Suite { mut deployment, .. } = suite;
+    let mut deployment = suite.into_deployment().expect("the deployment it started");
     deployment.down().expect("teardown");
 }

@@ -9,6 +9,7 @@
 //! started); when they disagree with how the scenario was listed, the scenario fails naming both.
 
 mod self_check;
+mod target_check;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -18,6 +19,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use aiwah_harness::engine::Source;
 use aiwah_harness::suite::catalog::{self, Case};
 use aiwah_harness::suite::shared::{self, Suite};
+use aiwah_harness::suite::target::{self, Target};
 use aiwah_harness::suite::tiers::Tiers;
 
 use crate::clients::http::take_placeholder_answers;
@@ -40,6 +42,13 @@ enum Listing {
 impl Listing {
     fn of(args: &Arguments, root: &Path) -> Listing {
         let handle = std::env::var_os(shared::HANDLE_ENV).map(PathBuf::from);
+        // Target mode: listed and run against the target file's platform (nothing started).
+        if handle.is_none() && std::env::var_os(target::TARGET_ENV).is_some_and(|v| !v.is_empty()) {
+            return match args.exact && args.filter.is_some() && !args.list {
+                true => Listing::Caller { ignored: args.ignored },
+                false => Listing::Tiers(suite(root).map(|s| s.tiers.clone()).unwrap_or_default()),
+            };
+        }
         match handle {
             Some(file) if args.list => Listing::Tiers(shared::handle_tiers(root, &file).unwrap_or_default()),
             Some(_) if args.exact && args.filter.is_some() => Listing::Caller { ignored: args.ignored },
@@ -72,6 +81,7 @@ pub fn main() -> ! {
         move || crate::steps::check_definitions(&cases).map_err(Failed::from)
     })];
     trials.extend(self_check::trials(&root, &cases));
+    trials.extend(target_check::trials(&cases));
     for case in cases {
         let listed_skip = listing.skips(&case);
         let root = root.clone();
@@ -95,9 +105,11 @@ fn suite(root: &Path) -> Result<Arc<Suite>, String> {
     if let Some(suite) = slot.as_ref() {
         return Ok(suite.clone());
     }
-    let suite = match std::env::var_os(shared::HANDLE_ENV) {
-        Some(file) => Suite::attach(Path::new(&file)).inspect(|_| record_attach_time(root)),
-        None => {
+    let suite = match (std::env::var_os(shared::HANDLE_ENV), Target::from_env()) {
+        (Some(file), _) => Suite::attach(Path::new(&file)).inspect(|_| record_attach_time(root)),
+        (None, Err(problem)) => Err(problem),
+        (None, Ok(Some(target))) => Suite::from_target(root, target),
+        (None, Ok(None)) => {
             eprintln!("conformance: no shared deployment ({} unset): starting one for this process", shared::HANDLE_ENV);
             let stacks = shared::standalone_stacks();
             let stacks: Vec<&str> = stacks.iter().map(String::as_str).collect();
@@ -113,7 +125,7 @@ fn suite(root: &Path) -> Result<Arc<Suite>, String> {
 /// Whether `case` may run against `suite`, given how it was listed: a difference either way
 /// fails it, naming the listing's verdict and the deployment's tiers.
 fn verdict(listed_skip: bool, suite: &Suite, case: &Case) -> Result<(), String> {
-    let id = suite.deployment.id();
+    let id = suite.id();
     let tiers = suite.tiers.describe(case.needs.iter().chain(&case.observes));
     match (listed_skip, suite.tiers.skip_reason(case)) {
         (false, None) => Ok(()),
@@ -151,7 +163,7 @@ fn run_case(root: &Path, case: &Case, listed_skip: bool) -> Result<(), Failed> {
         Err(failure) => {
             // The logs of the services the scenario needs travel with its failure.
             for (stack, service) in suite.services_of(&case.needs) {
-                let logs = suite.deployment.logs(&stack, &service, 60).unwrap_or_else(|p| format!("(no logs: {p})\n"));
+                let logs = suite.deployment().and_then(|d| d.logs(&stack, &service, 60)).unwrap_or_else(|p| format!("(no logs: {p})\n"));
                 eprintln!("----- logs of {stack}/{service} (last 60 lines) -----\n{logs}");
             }
             Err(failure.into())

@@ -99,7 +99,7 @@ fn each_mutation_fails_its_scenario_for_its_reason_and_nothing_else() {
     run("n8n::A fixture workflow, published, answers its webhook").unwrap();
 
     // The engine's whole matrix sees the breach too (engine_live leaves this mutation to this copy).
-    let probes = aiwah_harness::engine::probe::matrix(&suite.deployment, &suite.probe_image().unwrap()).unwrap();
+    let probes = aiwah_harness::engine::probe::matrix(suite.deployment().unwrap(), &suite.probe_image().unwrap()).unwrap();
     let open = |p: &aiwah_harness::engine::probe::Probe| p.outcome == aiwah_harness::engine::probe::Outcome::Open;
     assert!(probes.iter().any(|p| p.from == "supabase/kong" && p.to == "n8n/postgres" && p.via == "postgres" && open(p)), "{probes:#?}");
 }

@@ -111,7 +111,12 @@ impl Deployment {
     /// (`status`, `logs`, `down`, `restart`): the override files and plan `up` wrote, never
     /// rewritten. Compose reads the stacks with them (what runs).
     pub fn open_persistent(root: &Path) -> Result<Deployment> {
-        let name = persistent_name()?;
+        Deployment::open_persistent_named(root, &persistent_name()?)
+    }
+
+    /// [`Deployment::open_persistent`] for the deployment `up` ran as `name` (a target file names it).
+    pub fn open_persistent_named(root: &Path, name: &str) -> Result<Deployment> {
+        let name = valid_name(name.to_string())?;
         let workdir = persistent_workdir(root, &name);
         let file = workdir.join(RECORD_FILE);
         let shown = crate::repo::shown(root, &file);
@@ -212,7 +217,10 @@ fn written_overrides(platform: &Platform, workdir: &Path, what: &str) -> Result<
 
 /// The persistent deployment's name: `AIWAH_DEPLOYMENT` or `aiwah`.
 pub fn persistent_name() -> Result<String> {
-    let name = std::env::var("AIWAH_DEPLOYMENT").ok().filter(|n| !n.is_empty()).unwrap_or_else(|| "aiwah".into());
+    valid_name(std::env::var("AIWAH_DEPLOYMENT").ok().filter(|n| !n.is_empty()).unwrap_or_else(|| "aiwah".into()))
+}
+
+fn valid_name(name: String) -> Result<String> {
     if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
         return Err(Problem::new("AIWAH_DEPLOYMENT", format!("{name:?} is not a valid name")).hint("lowercase letters, digits and '-', starting with a letter"));
     }

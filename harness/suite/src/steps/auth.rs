@@ -10,7 +10,7 @@ use cucumber::{then, when};
 use crate::clients::auth::{Auth, Session, SignUp, User};
 use crate::clients::http::ApiError;
 use crate::steps::AiwahWorld;
-use crate::steps::users::{password, unique_email};
+use crate::steps::users::password;
 
 #[derive(Debug, Default)]
 pub struct State {
@@ -163,7 +163,7 @@ fn chain_of<'a>(w: &'a mut AiwahWorld, name: &str) -> Result<&'a mut RefreshChai
 
 #[when("a new user signs up with an email and a password")]
 async fn sign_up_new(w: &mut AiwahWorld) -> Result<(), String> {
-    let email = unique_email("new");
+    let email = w.unique_email("new");
     match w.auth_client()?.sign_up(&email, &password()).await.map_err(|e| e.to_string())? {
         SignUp::Session(s) => w.auth.session = Some(s),
         SignUp::User(u) => return Err(format!("sign-up returned the unconfirmed user {} and no session: autoconfirm is off", u.id)),
@@ -279,7 +279,7 @@ async fn who_am_i_after(w: &mut AiwahWorld, name: String) -> Result<(), String> 
 
 #[when("the service role creates a confirmed user")]
 async fn admin_create(w: &mut AiwahWorld) -> Result<(), String> {
-    let (email, pw) = (unique_email("made"), password());
+    let (email, pw) = (w.unique_email("made"), password());
     let user = w.auth_client()?.admin_create_user(&w.service_key()?, &email, &pw, true).await.map_err(|e| e.to_string())?;
     w.auth.admin_made = Some((user.id, email, pw));
     Ok(())

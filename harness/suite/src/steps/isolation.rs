@@ -17,7 +17,7 @@ pub struct State {
 async fn probes_run(w: &mut AiwahWorld, position: String) -> Result<(), String> {
     let (suite, pos) = (w.suite.clone(), position.clone());
     let probes =
-        blocking("isolation probes", move || probe::from_position(&suite.deployment, &suite.probe_image()?, &pos)).await?.map_err(|p| p.to_string())?;
+        blocking("isolation probes", move || probe::from_position(suite.deployment()?, &suite.probe_image()?, &pos)).await?.map_err(|p| p.to_string())?;
     for p in &probes {
         println!("probe: {p}");
     }
@@ -56,7 +56,7 @@ async fn answers(w: &mut AiwahWorld, database: String) -> Result<(), String> {
 
 #[then(expr = "the shared network holds exactly supabase\\/kong, n8n\\/n8n and ui\\/ui")]
 async fn shared_members(w: &mut AiwahWorld) -> Result<(), String> {
-    let network = w.suite.deployment.shared_network.clone();
+    let network = w.suite.deployment()?.shared_network.clone();
     let members = blocking("shared network members", move || -> aiwah_harness::Result<(String, Vec<String>)> {
         let names = docker::docker(&["network", "inspect", "--format", "{{range .Containers}}{{.Name}} {{end}}", &network])?;
         let names: Vec<&str> = names.split_whitespace().collect();

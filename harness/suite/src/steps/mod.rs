@@ -27,6 +27,7 @@ pub mod realtime;
 pub mod rls;
 pub mod security;
 pub mod storage;
+pub mod target_data;
 pub mod ui;
 pub mod users;
 
@@ -39,6 +40,8 @@ static SUITE: Mutex<Weak<Suite>> = Mutex::new(Weak::new());
 #[world(init = Self::new)]
 pub struct AiwahWorld {
     pub suite: Arc<Suite>,
+    /// In every email and name this scenario creates: the run id and the scenario (see target_data).
+    pub data_tag: String,
     /// Test users by the name the scenario gives them (`alice`).
     pub users: BTreeMap<String, users::TestUser>,
     /// The Supabase database as its admin, connected on first use.
@@ -67,6 +70,7 @@ impl AiwahWorld {
             .ok_or_else(|| aiwah_harness::Problem::new("conformance", "no suite deployment installed (steps run only through the conformance runner)"))?;
         Ok(AiwahWorld {
             suite,
+            data_tag: target_data::new_data_tag(),
             users: BTreeMap::new(),
             db: None,
             todos: BTreeMap::new(),
@@ -105,6 +109,9 @@ impl AiwahWorld {
 
     /// The Supabase database as its admin (connects on first use).
     pub async fn db(&mut self) -> Result<&Db, String> {
+        if self.db.is_none() && self.suite.target.is_some() {
+            self.db = Some(target_data::connect_database(&self.suite).await?);
+        }
         if self.db.is_none() {
             let suite = self.suite.clone();
             let host = blocking("the database's address", move || suite.container_ip("supabase", "db")).await?.map_err(|p| p.to_string())?;
@@ -143,6 +150,7 @@ pub fn run_scenario(suite: Arc<Suite>, case: &Case, report: &Path) -> Result<(),
     let out = writer::Basic::raw(std::io::stdout(), Coloring::Never, 0).summarized().tee::<AiwahWorld, _>(writer::Json::for_tee(json)).normalized();
     let finished = runtime.block_on(async {
         AiwahWorld::cucumber()
+            .after(target_data::after_scenario)
             .with_writer(out)
             .fail_on_skipped()
             .with_default_cli()

@@ -12,7 +12,7 @@ use crate::steps::AiwahWorld;
 
 #[derive(Debug, Default)]
 pub struct State {
-    workflow: Option<String>,
+    pub(crate) workflow: Option<String>,
     path: String,
     /// Executions of the workflow that existed before the webhook call.
     seen: Vec<String>,
@@ -45,18 +45,24 @@ impl AiwahWorld {
     /// so n8n itself refuses a second copy to processes that race here.
     async fn n8n(&self) -> Result<N8n, String> {
         let client = self.n8n_api().await?;
-        let marker = self.suite.deployment.workdir().join(CREDENTIAL_FILE);
-        if !marker.is_file() {
+        // A target has no work folder of ours: there n8n's fixed credential id makes a repeat harmless.
+        let marker = if self.suite.target.is_some() { None } else { Some(self.suite.deployment()?.workdir().join(CREDENTIAL_FILE)) };
+        if !marker.as_ref().is_some_and(|m| m.is_file()) {
             let ensured = client.ensure_credential(&supabase_credential(&self.service_key()?)).await.map_err(|e| e.to_string())?;
             println!("n8n credential {SUPABASE_CREDENTIAL_ID}: {ensured:?}");
-            aiwah_harness::files::write_private(&marker, SUPABASE_CREDENTIAL_ID).map_err(|e| format!("{}: {e}", marker.display()))?;
+            if let Some(marker) = marker {
+                aiwah_harness::files::write_private(&marker, SUPABASE_CREDENTIAL_ID).map_err(|e| format!("{}: {e}", marker.display()))?;
+            }
         }
         Ok(client)
     }
 
     async fn n8n_api(&self) -> Result<N8n, String> {
         let client = N8n::new(&self.suite.n8n);
-        let file = self.suite.deployment.workdir().join(API_KEY_FILE);
+        if let Some(target) = &self.suite.target {
+            return Ok(client.with_api_key(target.n8n_api_key.clone()));
+        }
+        let file = self.suite.deployment()?.workdir().join(API_KEY_FILE);
         if let Ok(key) = std::fs::read_to_string(&file) {
             return Ok(client.with_api_key(key.trim().to_string()));
         }
@@ -91,7 +97,7 @@ fn random(len: usize) -> String {
 
 /// The fixture with a webhook path and id of its own: scenarios run side by side, and n8n refuses
 /// to publish a second workflow on a path already taken.
-fn fixture(root: &std::path::Path, name: &str) -> Result<(Value, String), String> {
+fn fixture(root: &std::path::Path, name: &str, data_tag: &str) -> Result<(Value, String), String> {
     let file = root.join("fixtures/n8n").join(format!("{name}.json"));
     let mut workflow: Value = serde_json::from_str(&std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?)
         .map_err(|e| format!("{}: {e}", file.display()))?;
@@ -103,13 +109,13 @@ fn fixture(root: &std::path::Path, name: &str) -> Result<(Value, String), String
     let path = format!("{}-{suffix}", webhook["parameters"]["path"].as_str().unwrap_or("aiwah"));
     webhook["parameters"]["path"] = json!(path);
     webhook["webhookId"] = json!(format!("{}{}", &webhook["webhookId"].as_str().unwrap_or("00000000-0000-0000-0000-0000")[..28], &suffix[..8]));
-    workflow["name"] = json!(format!("{} {suffix}", workflow["name"].as_str().unwrap_or(name)));
+    workflow["name"] = json!(format!("{} {suffix} {data_tag}", workflow["name"].as_str().unwrap_or(name)));
     Ok((workflow, path))
 }
 
 #[given(expr = "the fixture workflow {string} is imported and published through n8n's API")]
 async fn published(w: &mut AiwahWorld, name: String) -> Result<(), String> {
-    let (workflow, path) = fixture(&w.suite.deployment.root, &name)?;
+    let (workflow, path) = fixture(&w.suite.root, &name, &w.data_tag)?;
     let n8n = w.n8n().await?;
     let id = n8n.create_workflow(&workflow).await.map_err(|e| e.to_string())?;
     n8n.activate(&id).await.map_err(|e| e.to_string())?;
@@ -216,7 +222,7 @@ async fn gateway_saw(w: &mut AiwahWorld) -> Result<(), String> {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let suite = w.suite.clone();
-        let logs = blocking(move || suite.deployment.logs("supabase", "kong", 400)).await?;
+        let logs = blocking(move || suite.deployment()?.logs("supabase", "kong", 400)).await?;
         let requests: Vec<&str> = logs.lines().filter(|l| l.starts_with("request: POST /rest/v1/todos")).collect();
         if requests.contains(&expected.as_str()) {
             return Ok(());
@@ -235,7 +241,7 @@ async fn no_db_credential(w: &mut AiwahWorld) -> Result<(), String> {
     // Positive control: the check reads values, so it must see n8n's own encryption key.
     let own_secret = w.suite.secret("N8N_ENCRYPTION_KEY").map_err(|p| p.to_string())?;
     let mut saw_own_secret = false;
-    let supabase = w.suite.deployment.models.iter().find(|m| m.stack == "supabase").ok_or("no supabase stack")?;
+    let supabase = w.suite.deployment()?.models.iter().find(|m| m.stack == "supabase").ok_or("no supabase stack")?;
     // Every name the Supabase database answers to, and its pooler.
     let mut addresses: Vec<String> = ["db", "supavisor"].iter().map(|s| s.to_string()).collect();
     for name in ["db", "supavisor"] {
@@ -243,13 +249,13 @@ async fn no_db_credential(w: &mut AiwahWorld) -> Result<(), String> {
             addresses.extend(svc.networks.values().flatten().flat_map(|a| a.aliases.clone()));
         }
     }
-    let n8n = w.suite.deployment.models.iter().find(|m| m.stack == "n8n").ok_or("no n8n stack")?;
+    let n8n = w.suite.deployment()?.models.iter().find(|m| m.stack == "n8n").ok_or("no n8n stack")?;
     let mut findings = Vec::new();
     let mut checked = 0;
     for service in n8n.config.services.keys() {
         let (suite, name) = (w.suite.clone(), service.clone());
         let env = blocking(move || {
-            let container = suite.deployment.container("n8n", &name)?;
+            let container = suite.deployment()?.container("n8n", &name)?;
             aiwah_harness::engine::docker::docker(&["inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", &container])
         })
         .await?;

@@ -114,7 +114,7 @@ async fn postgrest_refuses(w: &mut AiwahWorld, status: u16, code: String) -> Res
 
 #[then("every port the deployment publishes is bound to 127.0.0.1")]
 async fn loopback_only(w: &mut AiwahWorld) -> Result<(), String> {
-    let label = format!("{}={}", aiwah_harness::engine::overrides::labels::DEPLOYMENT, w.suite.deployment.id());
+    let label = format!("{}={}", aiwah_harness::engine::overrides::labels::DEPLOYMENT, w.suite.deployment()?.id());
     let containers = aiwah_harness::engine::docker::list(aiwah_harness::engine::docker::Kind::Container, &label).map_err(|p| p.to_string())?;
     let mut published = 0;
     let mut open = Vec::new();

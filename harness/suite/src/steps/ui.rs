@@ -47,7 +47,7 @@ impl AiwahWorld {
     /// Keep what the browser saw, for the failure report.
     async fn screenshot(&self, name: &str) -> String {
         let Some(browser) = self.ui.browser.clone() else { return "no browser".into() };
-        let file = self.suite.deployment.root.join("target/ui-screenshots").join(format!("{name}.png"));
+        let file = self.suite.root.join("target/ui-screenshots").join(format!("{name}.png"));
         let shown = file.display().to_string();
         match blocking("screenshot", move || browser.save_screenshot(&file)).await {
             Ok(Ok(())) => format!("screenshot: {shown}"),
@@ -105,14 +105,14 @@ async fn form_ready(w: &mut AiwahWorld) -> Result<(), String> {
 async fn scan(w: &mut AiwahWorld) -> Result<(), String> {
     let suite = w.suite.clone();
     let image = suite
-        .deployment
+        .deployment()?
         .models
         .iter()
         .find(|m| m.stack == "ui")
         .and_then(|m| m.config.services.get("ui")?.image.clone())
         .ok_or("the deployment runs no ui/ui image")?;
     let service_key = w.service_key()?;
-    let dir = std::env::temp_dir().join(format!("aiwah-bundle-{}-{}", suite.deployment.id(), std::process::id()));
+    let dir = std::env::temp_dir().join(format!("aiwah-bundle-{}-{}", suite.deployment()?.id(), std::process::id()));
     let leaks = blocking("scanning the UI image", move || {
         let _ = std::fs::remove_dir_all(&dir);
         bundle::extract(&image, "/app/.next/static", &dir)?;

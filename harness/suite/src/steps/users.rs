@@ -22,11 +22,22 @@ pub fn unique_email(name: &str) -> String {
     format!("{name}.{}@aiwah.test", aiwah_harness::secrets::random::from_alphabet(b"abcdefghijklmnopqrstuvwxyz0123456789", 10))
 }
 
+/// Where every test user's email ends: the scenario's data tag (run id + scenario) names them all.
+pub fn email_domain_suffix(data_tag: &str) -> String {
+    format!(".{data_tag}@aiwah.test")
+}
+
 pub fn password() -> String {
     format!("Pw-{}", aiwah_harness::secrets::random::from_alphabet(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 20))
 }
 
 impl AiwahWorld {
+    /// A fresh email carrying this scenario's data tag (what the end of a target run removes by).
+    pub fn unique_email(&self, name: &str) -> String {
+        let fresh = aiwah_harness::secrets::random::from_alphabet(b"abcdefghijklmnopqrstuvwxyz0123456789", 6);
+        format!("{name}.{fresh}{}", email_domain_suffix(&self.data_tag))
+    }
+
     /// An access token for `name` signed with the deployment's JWT secret, as GoTrue would issue it.
     pub fn token_for(&self, name: &str) -> Result<String, String> {
         #[derive(Serialize)]
@@ -49,7 +60,7 @@ impl AiwahWorld {
     }
 
     async fn create_user_in_db(&mut self, name: &str) -> Result<(), String> {
-        let email = unique_email(name);
+        let email = self.unique_email(name);
         // Columns of the image's own auth schema (GoTrue's migrations, which add more, may not have run).
         let sql = "insert into auth.users (instance_id, id, aud, role, email, encrypted_password, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
                    values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated', $1::text, '', '{}', '{}', now(), now()) returning id::text";
@@ -60,7 +71,7 @@ impl AiwahWorld {
     }
 
     pub async fn sign_up(&mut self, name: &str) -> Result<(), String> {
-        let (email, password) = (unique_email(name), password());
+        let (email, password) = (self.unique_email(name), password());
         let session = match self.auth_client()?.sign_up(&email, &password).await.map_err(|e| e.to_string())? {
             SignUp::Session(session) => session,
             SignUp::User(_) => return Err("sign-up returned no session: is ENABLE_EMAIL_AUTOCONFIRM on?".into()),
