@@ -103,7 +103,7 @@ pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
         std::thread::sleep(WATCH_EVERY);
     }
     let ended = Instant::now();
-    let id = suite.deployment.id().to_string();
+    let id = suite.id().to_string();
     run_stream.say(&format!("aiwah: the run has ended; removing its suite deployment {id} (containers, networks, volumes) ..."));
     let ran_for = started.elapsed() - ready_in;
     let cases = catalog::load(root)?;
