@@ -49,7 +49,7 @@ fn accept_refuses_here_naming_each_scenario_it_cannot_run_before_starting_anythi
     let tiers = Tiers::resolve(&root, &Source::Offline).unwrap();
     let blocked: Vec<&str> = cases.iter().filter(|c| tiers.missing(&c.needs).next().is_some()).map(|c| c.name.as_str()).collect();
     assert!(!blocked.is_empty(), "the offline tiers hold placeholders");
-    let bundles_before = std::fs::read_dir(root.join("target/acceptance")).map(|d| d.count()).unwrap_or(0);
+    let (bundles_before, reports_before) = (count(&root.join("target/acceptance"), ""), count(&root.join("target/conformance"), "accept-"));
     let out = xtask(&["accept"], &[("AIWAH_IMAGE_SOURCE", Path::new("offline"))]);
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(1), "{shown}");
@@ -57,8 +57,14 @@ fn accept_refuses_here_naming_each_scenario_it_cannot_run_before_starting_anythi
         assert!(shown.lines().any(|l| l.starts_with(&format!("error: scenario {name}: needs "))), "{name} is not listed on its own line:\n{shown}");
     }
     assert!(shown.contains("nothing was started"), "{shown}");
-    assert!(!shown.contains("building") && !shown.contains("starting"), "it started something:\n{shown}");
-    assert_eq!(std::fs::read_dir(root.join("target/acceptance")).map(|d| d.count()).unwrap_or(0), bundles_before, "it wrote a bundle");
+    // A start prints its progress indented ("  ui/ui: building ...") and makes a report folder first.
+    assert!(!shown.lines().any(|l| l.starts_with("  ")), "it started something:\n{shown}");
+    assert_eq!(count(&root.join("target/acceptance"), ""), bundles_before, "it wrote a bundle");
+    assert_eq!(count(&root.join("target/conformance"), "accept-"), reports_before, "it made a report folder");
+}
+
+fn count(dir: &Path, prefix: &str) -> usize {
+    std::fs::read_dir(dir).map(|d| d.filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().starts_with(prefix))).count()).unwrap_or(0)
 }
 
 /// The n8n and isolation features, less the scenarios needing a placeholder here.
@@ -101,6 +107,8 @@ fn accept_signs_off_the_features_that_run_here_and_verify_names_each_tampering()
     let out = xtask(&["accept", "--allow-substitutes"], &[(catalog::FEATURES_ENV, &features), ("AIWAH_SIGNING_KEY_FILE", &secret)]);
     let shown = text(&out);
     assert!(out.status.success(), "accept failed:\n{shown}");
+    // The scenarios ran against accept's own copy (whose images it locked), not one the setup script started.
+    assert!(shown.contains("conformance: using the deployment its caller holds"), "{shown}");
     let line = shown.lines().find(|l| l.starts_with("accepted: ")).expect("accepted line");
     println!("{line}");
     let bundle = root().join(line.split("bundle ").nth(1).and_then(|s| s.split(' ').next()).unwrap());
@@ -112,6 +120,8 @@ fn accept_signs_off_the_features_that_run_here_and_verify_names_each_tampering()
     let results: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(bundle.join("results.json")).unwrap()).unwrap();
     let listed = results["scenarios"].as_array().unwrap();
     assert!(listed.len() >= 10 && listed.iter().all(|s| s["status"] == "passed"), "{results:#}");
+    // The features folder reached the runner: nothing outside it was listed or run.
+    assert!(!std::fs::read_to_string(bundle.join("junit.xml")).unwrap().contains("auth::"), "junit.xml lists scenarios outside the folder");
     let lock = std::fs::read_to_string(bundle.join("images.lock")).unwrap();
     assert!(lock.contains("service = \"n8n/n8n\"") && lock.contains("digest = \"sha256:") && lock.contains("tier = \""), "{lock}");
     // No secret shape anywhere: the generated keys are JWTs (`eyJ…`).

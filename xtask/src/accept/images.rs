@@ -83,44 +83,75 @@ pub fn lock(deployment: &Deployment, resolved: &BTreeMap<String, String>) -> Res
     let mut problems = Vec::new();
     let mut locked = Vec::new();
     for line in docker(&args)?.lines().filter(|l| !l.trim().is_empty()) {
-        let [service, reference, running, tier, official] = line.splitn(5, '|').collect::<Vec<_>>()[..] else {
+        let Some(running) = Running::parse(line) else {
             problems.push(Problem::new("docker inspect", format!("unexpected answer {line:?}")));
             continue;
         };
-        let expected = match resolved.get(reference) {
+        let expected = match resolved.get(running.reference) {
             Some(id) => id.clone(),
             // Built by the start itself (the UI from source): what its reference names now.
-            None => image_id(reference)?.unwrap_or_default(),
+            None => image_id(running.reference)?.unwrap_or_default(),
         };
-        if expected != running {
-            problems.push(Problem::new(
-                format!("service {service}"),
-                format!("runs image {running}, but {reference} resolved to {expected:?} before the start: not the image the plan names"),
-            ));
-            continue;
+        let digest = registry_digest(running.image_id, running.repository_and_tag().0)?;
+        match running.lock(&expected, digest) {
+            Ok(entry) => locked.push(entry),
+            Err(problem) => problems.push(problem),
         }
-        let tier = Tier::from_label(tier).ok_or_else(|| Problem::new(format!("service {service}"), format!("unknown tier label {tier:?}")))?;
-        let (image, tag) = reference.rsplit_once(':').filter(|(_, t)| !t.contains('/')).unwrap_or((reference, "latest"));
-        let (digest, digest_kind) = match registry_digest(running, image)? {
-            Some(digest) => (digest, DigestKind::Registry),
-            None => (running.to_string(), DigestKind::ImageId),
-        };
-        locked.push(Locked {
-            service: service.to_string(),
-            official: official.to_string(),
-            image: image.to_string(),
-            tag: tag.to_string(),
-            digest,
-            digest_kind,
-            image_id: running.to_string(),
-            tier,
-        });
     }
     if !problems.is_empty() {
         return Err(Problems(problems));
     }
     locked.sort_by(|a, b| a.service.cmp(&b.service));
     Ok(ImagesLock { image: locked })
+}
+
+/// One running container, as `docker inspect` describes it (`service|reference|image id|tier|official`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Running<'a> {
+    pub service: &'a str,
+    pub reference: &'a str,
+    pub image_id: &'a str,
+    pub tier: &'a str,
+    pub official: &'a str,
+}
+
+impl<'a> Running<'a> {
+    pub fn parse(line: &'a str) -> Option<Running<'a>> {
+        let [service, reference, image_id, tier, official] = line.trim().splitn(5, '|').collect::<Vec<_>>()[..] else { return None };
+        Some(Running { service, reference, image_id, tier, official })
+    }
+
+    /// `repository`, `tag` of the reference (`latest` when it names none).
+    pub fn repository_and_tag(&self) -> (&'a str, &'a str) {
+        self.reference.rsplit_once(':').filter(|(_, t)| !t.contains('/')).unwrap_or((self.reference, "latest"))
+    }
+
+    /// Its lock entry, when it runs `expected` (the image ID its reference resolved to before the start).
+    pub fn lock(&self, expected: &str, registry_digest: Option<String>) -> Result<Locked, Problem> {
+        let service = format!("service {}", self.service);
+        if expected != self.image_id {
+            return Err(Problem::new(
+                service,
+                format!("runs image {}, but {} resolved to {expected:?} before the start: not the image the plan names", self.image_id, self.reference),
+            ));
+        }
+        let tier = Tier::from_label(self.tier).ok_or_else(|| Problem::new(&service, format!("unknown tier label {:?}", self.tier)))?;
+        let (image, tag) = self.repository_and_tag();
+        let (digest, digest_kind) = match registry_digest {
+            Some(digest) => (digest, DigestKind::Registry),
+            None => (self.image_id.to_string(), DigestKind::ImageId),
+        };
+        Ok(Locked {
+            service: self.service.to_string(),
+            official: self.official.to_string(),
+            image: image.to_string(),
+            tag: tag.to_string(),
+            digest,
+            digest_kind,
+            image_id: self.image_id.to_string(),
+            tier,
+        })
+    }
 }
 
 /// The manifest digest the registry gave `image` when it was pulled (`RepoDigests`), if any.

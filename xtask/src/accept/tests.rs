@@ -8,7 +8,7 @@ use aiwah_harness::stack::Manifest;
 use aiwah_harness::suite::catalog::{self, Case};
 use aiwah_harness::suite::tiers::Tiers;
 
-use super::images::ImagesLock;
+use super::images::{DigestKind, ImagesLock, Running};
 use super::nextest::{self, Scope};
 use super::refusal::Selection;
 use super::results::{self, Bundle, Release, Results, Status};
@@ -212,4 +212,18 @@ fn a_bundle_holding_a_secret_of_the_deployment_is_not_sealed() {
     // Positive control: the same bundle without the leak is sealed.
     sample(dir.path(), JUNIT, &secrets).unwrap();
     assert!(dir.path().join(results::SUMS).exists());
+}
+
+#[test]
+fn a_container_running_another_image_than_its_reference_resolved_to_is_refused_and_digests_are_kept_by_kind() {
+    let line = "supabase/kong|kong/kong:3.9.3|sha256:bbb|official|kong/kong:3.9.3";
+    let running = Running::parse(line).unwrap();
+    assert_eq!(running.repository_and_tag(), ("kong/kong", "3.9.3"));
+    let err = running.lock("sha256:aaa", None).unwrap_err().to_string();
+    assert!(err.starts_with("service supabase/kong: runs image sha256:bbb, but kong/kong:3.9.3 resolved to \"sha256:aaa\""), "{err}");
+    let pulled = running.lock("sha256:bbb", Some("sha256:ddd".into())).unwrap();
+    assert_eq!((pulled.digest.as_str(), pulled.digest_kind, pulled.tier), ("sha256:ddd", DigestKind::Registry, Tier::Official));
+    let built = Running::parse("ui/ui|aiwah/ui:0.1.0-ab12|sha256:ccc|source|aiwah/ui:0.1.0").unwrap().lock("sha256:ccc", None).unwrap();
+    assert_eq!((built.digest.as_str(), built.digest_kind, built.tag.as_str()), ("sha256:ccc", DigestKind::ImageId, "0.1.0-ab12"));
+    assert!(Running::parse("too|few").is_none());
 }
