@@ -169,6 +169,24 @@ fn verify_command(dir: &Path, pubkey: Option<&Path>) -> Result<(), Problems> {
 
 /// Run nextest against `suite` (handed down through the handle file); whether it passed.
 fn run_suite(root: &Path, selection: &Selection, scope: Scope, suite: Option<&Suite>, reports: &Path, target: Option<&Path>) -> Result<bool, Problems> {
+    let handle = match suite {
+        Some(suite) => {
+            let handle = reports.join("handle.json");
+            let text = serde_json::to_string_pretty(&suite.deployment.handle()?).map_err(|e| Problem::new("handle", e.to_string()))?;
+            aiwah_harness::files::write_private(&handle, &text).map_err(|e| Problem::new(handle.display().to_string(), format!("cannot write: {e}")))?;
+            Some(handle)
+        }
+        None => None,
+    };
+    let status = suite_command(root, selection, scope, handle.as_deref(), reports, target)
+        .status()
+        .map_err(|e| Problem::new("cargo nextest", format!("cannot run: {e}")).hint("cargo install cargo-nextest"))?;
+    Ok(status.success())
+}
+
+/// `cargo nextest run ...` with the run's variables: the handle of accept's copy, the report
+/// folder, the target file (target mode); none of an outer nextest run's own.
+fn suite_command(root: &Path, selection: &Selection, scope: Scope, handle: Option<&Path>, reports: &Path, target: Option<&Path>) -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.args(nextest::arguments(selection, scope)).current_dir(root);
     // A run nested in another nextest run (this command's own tests) must not read the outer one's variables.
@@ -177,18 +195,14 @@ fn run_suite(root: &Path, selection: &Selection, scope: Scope, suite: Option<&Su
             cmd.env_remove(&key);
         }
     }
-    cmd.env_remove(shared::HANDLE_ENV).env(shared::REPORTS_ENV, reports);
-    if let Some(suite) = suite {
-        let handle = reports.join("handle.json");
-        let text = serde_json::to_string_pretty(&suite.deployment.handle()?).map_err(|e| Problem::new("handle", e.to_string()))?;
-        aiwah_harness::files::write_private(&handle, &text).map_err(|e| Problem::new(handle.display().to_string(), format!("cannot write: {e}")))?;
-        cmd.env(shared::HANDLE_ENV, &handle);
+    cmd.env_remove(shared::HANDLE_ENV).env_remove(TARGET_ENV).env(shared::REPORTS_ENV, reports);
+    if let Some(handle) = handle {
+        cmd.env(shared::HANDLE_ENV, handle);
     }
     if let Some(target) = target {
         cmd.env(TARGET_ENV, target);
     }
-    let status = cmd.status().map_err(|e| Problem::new("cargo nextest", format!("cannot run: {e}")).hint("cargo install cargo-nextest"))?;
-    Ok(status.success())
+    cmd
 }
 
 /// `KEY=value` of every generated secret of the deployment's `.env` (keys, JWT secret, passwords).

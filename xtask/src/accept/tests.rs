@@ -227,3 +227,21 @@ fn a_container_running_another_image_than_its_reference_resolved_to_is_refused_a
     assert_eq!((built.digest.as_str(), built.digest_kind, built.tag.as_str()), ("sha256:ccc", DigestKind::ImageId, "0.1.0-ab12"));
     assert!(Running::parse("too|few").is_none());
 }
+
+#[test]
+fn the_suite_command_passes_the_target_and_the_handle_down_and_nothing_of_an_outer_nextest_run() {
+    let env = |cmd: &std::process::Command, key: &str| cmd.get_envs().find(|(k, _)| *k == key).map(|(_, v)| v.map(|v| v.to_string_lossy().into_owned()));
+    let selection = Selection::default();
+    let (handle, reports, target) = (Path::new("/r/handle.json"), Path::new("/r"), Path::new("/t/staging.toml"));
+    let cmd = super::suite_command(&root(), &selection, Scope::Conformance, Some(handle), reports, Some(target));
+    assert_eq!(env(&cmd, "AIWAH_TARGET"), Some(Some("/t/staging.toml".into())));
+    assert_eq!(env(&cmd, "AIWAH_SUITE_HANDLE"), Some(Some("/r/handle.json".into())));
+    assert_eq!(env(&cmd, "AIWAH_SUITE_REPORTS"), Some(Some("/r".into())));
+    let plain = super::suite_command(&root(), &selection, Scope::Conformance, None, reports, None);
+    assert_eq!(env(&plain, "AIWAH_TARGET"), Some(None), "an AIWAH_TARGET of the caller's environment is not passed on unasked");
+    assert_eq!(env(&plain, "AIWAH_SUITE_HANDLE"), Some(None));
+    // Under nextest (these tests), its own variables are set here and removed for the nested run.
+    if std::env::var_os("NEXTEST_RUN_ID").is_some() {
+        assert_eq!(env(&plain, "NEXTEST_RUN_ID"), Some(None));
+    }
+}
