@@ -32,9 +32,18 @@ pub struct Case {
     pub uses: Vec<Capability>,
 }
 
-/// Every scenario of every feature under `root/features`, in file order.
+/// Test-only: a features folder to use instead of `root/features` (what `cargo xtask accept` signs
+/// off in its own tests; every process of the run — listing, scenarios, reports — reads it).
+pub const FEATURES_ENV: &str = "AIWAH_ACCEPT_FEATURES";
+
+/// `$AIWAH_ACCEPT_FEATURES` when set, else `root/features`.
+pub fn features_dir(root: &Path) -> PathBuf {
+    std::env::var_os(FEATURES_ENV).filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| root.join("features"))
+}
+
+/// Every scenario of every feature under [`features_dir`], in file order.
 pub fn load(root: &Path) -> Result<Vec<Case>> {
-    let dir = root.join("features");
+    let dir = features_dir(root);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map_err(|e| Problem::new(dir.display().to_string(), format!("cannot read: {e}")))?
         .filter_map(|e| e.ok().map(|e| e.path()))

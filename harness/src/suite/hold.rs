@@ -27,6 +27,11 @@ pub struct HoldArgs {
 /// Setup-script side: start the holder (`exe` with `holder_args`), wait for it, hand the copy to
 /// nextest through `$NEXTEST_ENV`; prints the holder's progress and the scenarios skipped here.
 pub fn setup(root: &Path, exe: &Path, holder_args: &[&str]) -> Result<()> {
+    // A caller that holds its own copy (`cargo xtask accept`) hands it down in the environment.
+    if let Some(handle) = std::env::var_os(shared::HANDLE_ENV).map(PathBuf::from).filter(|h| h.is_file()) {
+        println!("conformance: using the deployment its caller holds ({})", handle.display());
+        return Ok(());
+    }
     let watched = nextest_pid().unwrap_or_else(std::os::unix::process::parent_id);
     let watch = sweep::run_of(watched).ok_or_else(|| Problem::new(format!("process {watched}"), "is gone: nothing to hold the suite deployment for"))?;
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
