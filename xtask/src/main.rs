@@ -17,8 +17,8 @@ mod restart;
 mod restore;
 mod status;
 mod suite_deployment;
-mod ui_dev;
 mod target_file;
+mod ui_dev;
 mod up;
 mod upgrade_check;
 

@@ -89,6 +89,13 @@ fn a_broken_newer_n8n_is_named_culprit_and_only_the_working_one_is_written() {
     assert!(broken_scenarios.contains(&WEBHOOK_SCENARIO), "{broken_scenarios:?}");
     assert!(!broken_scenarios.contains(&"n8n::The n8n stack holds no Supabase credential in its environment"), "unaffected scenarios are not blamed");
     assert_eq!((verdicts[1]["verdict"].as_str(), verdicts[1]["image"].as_str()), (Some("passes"), Some("n8nio/n8n:2.41.2")));
+    // The flat list the nightly workflow opens one issue per entry for.
+    let culprits = report["culprits"].as_array().unwrap();
+    assert_eq!(culprits.len(), 1, "{culprits:?}");
+    assert_eq!(
+        (culprits[0]["image"].as_str(), culprits[0]["current"].as_str(), culprits[0]["candidate"].as_str()),
+        (Some("n8n"), Some("n8nio/n8n:2.41.1"), Some("n8nio/n8n:2.41.3"))
+    );
     // The baseline passed the webhook scenario: the failure is the upgrade's, not the platform's.
     let baseline = &report["outcome"]["runs"][0];
     assert_eq!(baseline["label"], "baseline");

@@ -86,10 +86,10 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
         Some(_) => (None, images::ImagesLock::default()),
         None => {
             let suite = Suite::start(root, &source, &shared::STACKS, &|line| eprintln!("  {line}"))?;
-            if suite.deployment.plan.by_official.iter().any(|(image, choice)| plan.choice(image) != Some(choice)) {
+            if suite.deployment()?.plan.by_official.iter().any(|(image, choice)| plan.choice(image) != Some(choice)) {
                 return Err(Problem::new("accept", "the images on the engine changed while the deployment started; nothing is signed off").into());
             }
-            let lock = images::lock(&suite.deployment, &resolved)?;
+            let lock = images::lock(suite.deployment()?, &resolved)?;
             (Some(suite), lock)
         }
     };
@@ -101,7 +101,7 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
     let _ = std::fs::remove_file(&junit_file);
     let passed = run_suite(root, &selection, scope, suite.as_ref(), &reports, target.as_deref())?;
     report::finish(&reports, &cases, suite.as_ref().map(|s| &s.tiers).unwrap_or(&tiers))?;
-    if let Some(Suite { mut deployment, .. }) = suite {
+    if let Some(mut deployment) = suite.and_then(Suite::into_deployment) {
         let _ = std::fs::remove_file(reports.join("handle.json"));
         deployment.down()?;
     }
@@ -172,7 +172,7 @@ fn run_suite(root: &Path, selection: &Selection, scope: Scope, suite: Option<&Su
     let handle = match suite {
         Some(suite) => {
             let handle = reports.join("handle.json");
-            let text = serde_json::to_string_pretty(&suite.deployment.handle()?).map_err(|e| Problem::new("handle", e.to_string()))?;
+            let text = serde_json::to_string_pretty(&suite.deployment()?.handle()?).map_err(|e| Problem::new("handle", e.to_string()))?;
             aiwah_harness::files::write_private(&handle, &text).map_err(|e| Problem::new(handle.display().to_string(), format!("cannot write: {e}")))?;
             Some(handle)
         }
@@ -212,7 +212,7 @@ fn deployment_secrets(root: &Path, suite: &Suite) -> Result<Vec<(String, String)
         .items
         .iter()
         .filter_map(|item| match item {
-            Item::Generated { key, .. } => Some((key.clone(), suite.deployment.env_value(key)?)),
+            Item::Generated { key, .. } => Some((key.clone(), suite.deployment().ok()?.env_value(key)?)),
             _ => None,
         })
         .filter(|(_, value)| value.len() >= 8)

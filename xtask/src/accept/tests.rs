@@ -38,6 +38,7 @@ fn case(name: &str, needs: &[&str], observes: &[&str]) -> Case {
         line: 1,
         needs: needs.iter().map(|s| s.to_string()).collect(),
         observes: observes.iter().map(|s| s.to_string()).collect(),
+        uses: Vec::new(),
     }
 }
 

@@ -115,6 +115,7 @@ fn check(root: &Path, args: &Args) -> Result<u8, Problem> {
         wall_seconds: wall.elapsed().as_secs_f64(),
         written,
         exit_code: code,
+        culprits: report::culprits(&discoveries, outcome.as_ref()),
     };
     report.write(&dir)?;
     print!("{}", report.markdown());

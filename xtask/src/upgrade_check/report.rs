@@ -23,6 +23,43 @@ pub struct Report<'a> {
     /// Images `--write` applied (`key = image`), empty without `--write`.
     pub written: Vec<(String, String)>,
     pub exit_code: u8,
+    /// Every breaking candidate once, flat (what the nightly workflow opens an issue for).
+    pub culprits: Vec<Culprit>,
+}
+
+/// A newer image that breaks scenarios the baseline passes.
+#[derive(Serialize, Debug, PartialEq, Eq)]
+pub struct Culprit {
+    /// The manifest key (`stacks/images.toml`).
+    pub image: String,
+    /// Today's pin.
+    pub current: String,
+    /// The breaking image reference.
+    pub candidate: String,
+    pub scenarios: Vec<String>,
+    /// Other bumps it only breaks together with (empty: breaks alone).
+    pub with: Vec<String>,
+}
+
+/// The culprits of an outcome, with the pins they would replace.
+pub fn culprits(images: &[Discovery], outcome: Option<&Outcome>) -> Vec<Culprit> {
+    let Some(outcome) = outcome else { return Vec::new() };
+    let mut found = Vec::new();
+    for (key, verdicts) in &outcome.verdicts {
+        let current = images.iter().find(|d| &d.key == key).map(|d| d.current.clone()).unwrap_or_default();
+        for verdict in verdicts {
+            if let Verdict::Breaks { image, scenarios, with } = verdict {
+                found.push(Culprit {
+                    image: key.clone(),
+                    current: current.clone(),
+                    candidate: image.clone(),
+                    scenarios: scenarios.clone(),
+                    with: with.clone(),
+                });
+            }
+        }
+    }
+    found
 }
 
 impl Report<'_> {
