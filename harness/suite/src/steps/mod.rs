@@ -24,6 +24,7 @@ pub mod isolation;
 pub mod n8n;
 pub mod pooler;
 pub mod realtime;
+pub mod resilience;
 pub mod rls;
 pub mod security;
 pub mod storage;
@@ -56,6 +57,7 @@ pub struct AiwahWorld {
     pub storage: storage::State,
     pub functions: functions::State,
     pub pooler: pooler::State,
+    pub resilience: resilience::State,
 }
 
 impl AiwahWorld {
@@ -81,6 +83,7 @@ impl AiwahWorld {
             storage: Default::default(),
             functions: Default::default(),
             pooler: Default::default(),
+            resilience: Default::default(),
         })
     }
 
