@@ -129,9 +129,9 @@ impl Suite {
                 .next()
                 .ok_or_else(|| Problem::new(format!("service {stack}/{service}"), "publishes no port on the host"))
         };
-        let (gateway, n8n) = (url("supabase", "kong")?, url("n8n", "n8n")?);
-        // Copies for the suite's own tests may leave the UI out; its scenarios then fail on it.
-        let ui = url("ui", "ui").unwrap_or_default();
+        // The suite deployment runs every stack. Copies of fewer (the suite's own tests, the fault
+        // scenarios' private copies) leave an address empty; scenarios needing it then fail on it.
+        let (gateway, n8n, ui) = (url("supabase", "kong").unwrap_or_default(), url("n8n", "n8n").unwrap_or_default(), url("ui", "ui").unwrap_or_default());
         Ok(Suite { root: deployment.root.clone(), deployment: Some(deployment), target: None, tiers, manifest, gateway, n8n, ui })
     }
 

@@ -54,10 +54,15 @@ pub enum Capability {
     Database,
     /// Looks at containers and networks (isolation probes, environments, logs): needs `[docker]`.
     Docker,
+    /// Starts a copy of its own to fault it (kills its databases): a target never gives one, since
+    /// target mode starts nothing and must not break a platform others use.
+    OwnCopy,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 3] = [Capability::JwtSecret, Capability::Database, Capability::Docker];
+    pub const ALL: [Capability; 4] = [Capability::JwtSecret, Capability::Database, Capability::Docker, Capability::OwnCopy];
+    /// What a target file can give.
+    pub const FROM_TARGET: [Capability; 3] = [Capability::JwtSecret, Capability::Database, Capability::Docker];
 
     /// As features name it (`@uses:<tag>`).
     pub fn tag(self) -> &'static str {
@@ -65,6 +70,7 @@ impl Capability {
             Capability::JwtSecret => "jwt-secret",
             Capability::Database => "database",
             Capability::Docker => "docker",
+            Capability::OwnCopy => "own-copy",
         }
     }
 
@@ -74,6 +80,7 @@ impl Capability {
             Capability::JwtSecret => "jwt_secret",
             Capability::Database => "database_url",
             Capability::Docker => "[docker]",
+            Capability::OwnCopy => "copy of its own (target mode starts nothing)",
         }
     }
 
@@ -246,6 +253,7 @@ impl Target {
             Capability::JwtSecret => self.jwt_secret.is_some(),
             Capability::Database => self.database.is_some(),
             Capability::Docker => self.docker.is_some(),
+            Capability::OwnCopy => false,
         }
     }
 

@@ -24,6 +24,7 @@ pub mod isolation;
 pub mod n8n;
 pub mod pooler;
 pub mod realtime;
+pub mod resilience;
 pub mod rls;
 pub mod security;
 pub mod storage;
@@ -59,6 +60,7 @@ pub struct AiwahWorld {
     pub storage: storage::State,
     pub functions: functions::State,
     pub pooler: pooler::State,
+    pub resilience: resilience::State,
 }
 
 impl AiwahWorld {
@@ -85,6 +87,7 @@ impl AiwahWorld {
             storage: Default::default(),
             functions: Default::default(),
             pooler: Default::default(),
+            resilience: Default::default(),
         })
     }
 

@@ -13,7 +13,7 @@ use crate::steps::AiwahWorld;
 #[derive(Debug, Default)]
 pub struct State {
     pub(crate) workflow: Option<String>,
-    path: String,
+    pub(crate) path: String,
     /// Executions of the workflow that existed before the webhook call.
     seen: Vec<String>,
     answer: Option<(u16, Value)>,
@@ -43,7 +43,7 @@ impl AiwahWorld {
     /// n8n's public API with this deployment's API key, the Supabase credential in place. Both are made
     /// once per deployment: the key is kept in the deployment's workdir; the credential has a fixed id,
     /// so n8n itself refuses a second copy to processes that race here.
-    async fn n8n(&self) -> Result<N8n, String> {
+    pub(crate) async fn n8n(&self) -> Result<N8n, String> {
         let client = self.n8n_api().await?;
         // A target has no work folder of ours: there n8n's fixed credential id makes a repeat harmless.
         let marker = if self.suite.target.is_some() { None } else { Some(self.suite.deployment()?.workdir().join(CREDENTIAL_FILE)) };
@@ -77,7 +77,7 @@ impl AiwahWorld {
     }
 
     /// n8n's own PostgreSQL as its superuser, at the container's address on the n8n stack's network.
-    async fn n8n_database(&self) -> Result<Db, String> {
+    pub(crate) async fn n8n_database(&self) -> Result<Db, String> {
         let suite = self.suite.clone();
         let host = blocking(move || suite.container_ip("n8n", "postgres")).await?;
         let secret = |key: &str| self.suite.secret(key).map_err(|p| p.to_string());
