@@ -71,7 +71,7 @@ async fn logs_of(w: &AiwahWorld, services: &[(&str, &str)]) -> String {
         services
             .iter()
             .map(|(stack, service)| {
-                let logs = suite.deployment.logs(stack, service, 60).unwrap_or_else(|p| format!("(no logs: {p})"));
+                let logs = suite.deployment().and_then(|d| d.logs(stack, service, 60)).unwrap_or_else(|p| format!("(no logs: {p})"));
                 format!("\n----- logs of {stack}/{service} (last 60 lines) -----\n{logs}")
             })
             .collect::<String>()
@@ -87,12 +87,12 @@ async fn server_started(db: &Db) -> Result<String, String> {
 
 #[given(expr = "a copy of the {word} stack of this scenario's own")]
 async fn own_copy(w: &mut AiwahWorld, stack: String) -> Result<(), String> {
-    let root = w.suite.deployment.root.clone();
+    let root = w.suite.root.clone();
     let source = Source::from_env().map_err(|p| p.to_string())?;
     let started = Instant::now();
     let copy = blocking("starting a copy", move || Suite::start(&root, &source, &[stack.as_str()], &|line| println!("  {line}"))).await?;
     let copy = copy.map_err(|p| p.to_string())?;
-    println!("copy {} started in {:.1}s", copy.deployment.id(), started.elapsed().as_secs_f64());
+    println!("copy {} started in {:.1}s", copy.id(), started.elapsed().as_secs_f64());
     w.suite = Arc::new(copy);
     w.db = None;
     Ok(())
@@ -126,7 +126,7 @@ async fn kill_service(w: &mut AiwahWorld, target: String) -> Result<(), String> 
     let (suite, s, v) = (w.suite.clone(), stack.clone(), service.clone());
     let killed_at = Instant::now();
     w.resilience.killed_at = Some(killed_at);
-    match blocking("the fault", move || kill_and_restart(&suite.deployment, &s, &v)).await? {
+    match blocking("the fault", move || kill_and_restart(suite.deployment()?, &s, &v)).await? {
         Ok(state) => println!("{target}: {state} after SIGKILL; healthy again {:.1}s after the kill", killed_at.elapsed().as_secs_f64()),
         Err(p) => return Err(format!("{p}{}", logs_of(w, &[(&stack, &service)]).await)),
     }
@@ -197,7 +197,7 @@ async fn kill_n8n_database(w: &mut AiwahWorld) -> Result<(), String> {
     let suite = w.suite.clone();
     let killed_at = Instant::now();
     w.resilience.killed_at = Some(killed_at);
-    let fault = blocking("the fault", move || kill_and_restart(&suite.deployment, "n8n", "postgres")).await?;
+    let fault = blocking("the fault", move || kill_and_restart(suite.deployment()?, "n8n", "postgres")).await?;
     stop.store(true, Ordering::Relaxed);
     let _ = caller.await;
     let (answered, failed) = (answered.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
