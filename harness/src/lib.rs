@@ -2,6 +2,7 @@
 //! and manages the secrets they run with. `xtask` and the test targets are thin layers over it.
 
 pub mod backup;
+pub mod clock;
 pub mod engine;
 pub mod files;
 pub mod gateway;

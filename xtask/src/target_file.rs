@@ -9,21 +9,6 @@ use aiwah_harness::engine::{Deployment, docker};
 use aiwah_harness::suite::target::{DatabaseUrl, DockerAccess, Target};
 use aiwah_harness::{Problem, Problems};
 
-/// What the suite's n8n API key may do (the suite's `API_KEY_SCOPES`: n8n 2.41.1 accepts exactly these for the owner).
-const N8N_SCOPES: &[&str] = &[
-    "workflow:create",
-    "workflow:read",
-    "workflow:update",
-    "workflow:delete",
-    "workflow:list",
-    "workflow:activate",
-    "workflow:deactivate",
-    "execution:read",
-    "execution:list",
-    "credential:create",
-    "credential:read",
-];
-
 pub fn write(deployment: &Deployment, file: &Path, force: bool) -> Result<(), Problems> {
     let shown = file.display().to_string();
     if file.exists() && !force {
@@ -86,7 +71,7 @@ fn n8n_api_key(n8n_url: &str, email: &str, password: &str) -> Result<String, Pro
         .map(String::from)
         .ok_or_else(|| Problem::new(what("POST /rest/login"), "set no n8n-auth cookie"))?;
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let body = serde_json::json!({"label": format!("aiwah-target-{stamp}"), "scopes": N8N_SCOPES, "expiresAt": null});
+    let body = serde_json::json!({"label": format!("aiwah-target-{stamp}"), "scopes": aiwah_harness::secrets::n8n_api::API_KEY_SCOPES, "expiresAt": null});
     let answer = http
         .post(format!("{n8n_url}/rest/api-keys"))
         .header(reqwest::header::COOKIE, cookie)

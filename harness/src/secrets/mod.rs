@@ -4,6 +4,7 @@ pub mod demo;
 pub mod dotenv;
 pub mod envfile;
 pub mod keys;
+pub mod n8n_api;
 pub mod random;
 pub mod role;
 pub mod template;

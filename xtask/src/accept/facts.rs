@@ -6,11 +6,6 @@ use std::process::Command;
 use aiwah_harness::engine::docker::docker;
 use aiwah_harness::{Problem, Problems};
 
-/// `date -u +FORMAT`.
-pub fn utc(format: &str) -> Result<String, Problems> {
-    output(Command::new("date").args(["-u", &format!("+{format}")]), "date")
-}
-
 /// The commit checked out at `root`, and whether the tree differs from it.
 pub fn git(root: &Path) -> Result<(String, bool), Problems> {
     let commit = output(Command::new("git").args(["rev-parse", "HEAD"]).current_dir(root), "git rev-parse")?;

@@ -77,7 +77,7 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
     }
     let features_override = std::env::var_os(catalog::FEATURES_ENV).is_some_and(|v| !v.is_empty());
     let scope = if features_override { Scope::Conformance } else { Scope::Workspace };
-    let stamp = facts::utc("%Y%m%dT%H%M%SZ")?;
+    let stamp = aiwah_harness::clock::Utc::now().compact();
     let reports = root.join("target/conformance").join(format!("accept-{stamp}"));
     std::fs::create_dir_all(&reports).map_err(|e| Problem::new(reports.display().to_string(), format!("cannot create: {e}")))?;
 
@@ -114,7 +114,7 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
     let results = Results::from_junit(&expected, &results::read_junit(&junit).map_err(|e| Problem::new(junit_file.display().to_string(), e))?);
     let (git_commit, git_dirty) = facts::git(root)?;
     let release = Release {
-        created_utc: facts::utc("%Y-%m-%dT%H:%M:%SZ")?,
+        created_utc: aiwah_harness::clock::Utc::now().rfc3339(),
         git_commit,
         git_dirty,
         harness_version: env!("CARGO_PKG_VERSION").to_string(),

@@ -150,27 +150,7 @@ impl Report<'_> {
     }
 }
 
-/// `YYYYMMDDTHHMMSSZ` for a Unix time (civil-from-days, proleptic Gregorian).
+/// `YYYYMMDDTHHMMSSZ` for a Unix time.
 pub fn utc_stamp(unix: u64) -> String {
-    let (days, secs) = ((unix / 86_400) as i64, unix % 86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn utc_stamps_are_civil_dates() {
-        assert_eq!(super::utc_stamp(0), "19700101T000000Z");
-        assert_eq!(super::utc_stamp(1_796_083_200 + 3_723), "20261201T010203Z");
-        assert_eq!(super::utc_stamp(951_782_400), "20000229T000000Z");
-    }
+    aiwah_harness::clock::Utc::from_unix(unix).compact()
 }

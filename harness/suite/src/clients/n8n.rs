@@ -33,21 +33,7 @@ pub use execution::{Execution, ExecutionMode, ExecutionStatus};
 pub const AUTH_COOKIE: &str = "n8n-auth";
 /// Header of the public API.
 pub const API_KEY_HEADER: &str = "X-N8N-API-KEY";
-/// Scopes of the harness's API key; n8n 2.41.1 accepts exactly these names for the owner (`workflow:publish`
-/// is refused with 400 "Invalid scopes for user role" — publishing needs `workflow:activate`).
-pub const API_KEY_SCOPES: &[&str] = &[
-    "workflow:create",
-    "workflow:read",
-    "workflow:update",
-    "workflow:delete",
-    "workflow:list",
-    "workflow:activate",
-    "workflow:deactivate",
-    "execution:read",
-    "execution:list",
-    "credential:create",
-    "credential:read",
-];
+pub use aiwah_harness::secrets::n8n_api::API_KEY_SCOPES;
 /// Top-level workflow fields `POST /api/v1/workflows` accepts; others (`id`, `active`, `tags`, `meta`,
 /// `versionId`, …) are answered 400 "request/body/<field> is read-only", so exports are trimmed to these.
 const WRITABLE_FIELDS: &[&str] = &["name", "nodes", "connections", "settings", "staticData", "pinData"];
