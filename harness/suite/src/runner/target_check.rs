@@ -53,8 +53,14 @@ fn check(cases: &[Case], file: &Path, dir: &Path) -> Result<(), String> {
     let (_, ignored) = run(&["--list", "--ignored", "--format", "terse"])?;
     let (_, all) = run(&["--list", "--format", "terse"])?;
     let listed = |list: &str, name: &str| list.lines().any(|l| l.strip_suffix(": test") == Some(name));
-    for capability in Capability::ALL {
-        let case = cases.iter().find(|c| c.uses == [capability]).ok_or_else(|| format!("no scenario uses only {}", capability.tag()))?;
+    // Every capability some scenario uses alone (a features folder of a few concerns, as accept's test
+    // folder, may not use them all); at least one, or this check would prove nothing.
+    let checked: Vec<(Capability, &Case)> =
+        Capability::ALL.into_iter().filter_map(|capability| Some((capability, cases.iter().find(|c| c.uses == [capability])?))).collect();
+    if checked.is_empty() {
+        return Err("no scenario uses exactly one capability: nothing to check not-applicable verdicts with".into());
+    }
+    for (capability, case) in checked {
         if !listed(&ignored, &case.name) {
             return Err(format!("{} (uses {}) is not listed as ignored against a target without it:\n{ignored}", case.name, capability.tag()));
         }
