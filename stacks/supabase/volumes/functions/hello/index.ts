@@ -1,14 +1,7 @@
-// Follow this setup guide to integrate the Deno language server with your editor:
-// https://deno.land/manual/getting_started/setup_your_environment
-// This enables autocomplete, go to definition, etc.
+// The smallest Edge Function: the platform's smoke check (features/functions.feature) calls it through
+// Kong at /functions/v1/hello and expects this JSON string back, as Supabase's self-hosted checks do.
+const greeting = JSON.stringify("Hello from Edge Functions!");
 
-Deno.serve(async () => {
-  return new Response(
-    `"Hello from Edge Functions!"`,
-    { headers: { "Content-Type": "application/json" } },
-  )
-})
-
-// To invoke:
-// curl 'http://localhost:<KONG_HTTP_PORT>/functions/v1/hello' \
-//   --header 'Authorization: Bearer <anon/service_role API key>'
+Deno.serve((_request: Request): Response =>
+  new Response(greeting, { status: 200, headers: { "Content-Type": "application/json" } })
+);
