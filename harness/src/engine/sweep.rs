@@ -27,9 +27,15 @@ fn boot_id() -> String {
 
 fn start_time(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Field 22; the command name (field 2) may hold spaces, so count from its closing paren.
-    let after = &stat[stat.rfind(')')? + 2..];
-    after.split_whitespace().nth(19)?.parse().ok()
+    // The command name (field 2) may hold spaces, so count from its closing paren: field 3 is the
+    // state, field 22 the start time.
+    let mut fields = stat[stat.rfind(')')? + 2..].split_whitespace();
+    // A zombie has ended; its parent just has not reaped it yet (Rust's `Command::output` reads the
+    // child's pipes to the end first — which a holder keeping the run's stderr open would never let happen).
+    if matches!(fields.next()?, "Z" | "X") {
+        return None;
+    }
+    fields.nth(18)?.parse().ok()
 }
 
 /// Whether the process that created `run` may still exist. Runs of another boot or machine count as
@@ -140,5 +146,15 @@ mod tests {
         assert!(!run_is_alive(&format!("4194304@1@{}", boot_id())), "no such pid");
         assert!(run_is_alive("4194304@1@0123456789ab"), "another machine's run is not ours to judge");
         assert!(!run_is_alive("garbage"));
+    }
+
+    #[test]
+    fn an_ended_child_not_yet_reaped_is_not_alive() {
+        let mut child = std::process::Command::new("sleep").arg("0.3").spawn().unwrap();
+        let run = format!("{}@{}@{}", child.id(), start_time(child.id()).expect("a running child has a start time"), boot_id());
+        assert!(run_is_alive(&run), "control: the child runs");
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        assert!(!run_is_alive(&run), "the child exited and is a zombie until reaped: its run has ended");
+        child.wait().unwrap();
     }
 }
