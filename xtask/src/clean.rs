@@ -23,10 +23,15 @@ pub struct Args {
 }
 
 pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
-    let deployment = deploy::persistent(root, &args.source.source()?, vec![])?;
+    deploy::require_engine()?;
     if args.volumes {
         deploy::confirm("delete every volume of the persistent deployment — all Supabase and n8n data?", args.yes, "cargo xtask clean --volumes")?;
     }
+    if !aiwah_harness::engine::deployment::env_file(root).exists() {
+        // Without .env compose cannot read the stacks; the engine's labels still say what is ours.
+        return clean_by_labels(&aiwah_harness::engine::deployment::persistent_name()?, args.volumes);
+    }
+    let deployment = deploy::persistent(root, &args.source.source()?, vec![])?;
     for stack in deploy::stack_names(&deployment.platform).iter().rev() {
         eprintln!("removing {stack}{}", if args.volumes { " and its volumes" } else { " (volumes kept)" });
         deployment.stop_stack(stack, args.volumes)?;
@@ -45,6 +50,25 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
             swept.networks.len(),
             swept.volumes.len()
         );
+    }
+    Ok(())
+}
+
+/// Remove the deployment's containers and the shared network it created (and, with `volumes`, its
+/// data volumes) by their `io.aiwah.deployment` label.
+fn clean_by_labels(name: &str, volumes: bool) -> Result<(), Problems> {
+    let label = format!("{}={name}", labels::DEPLOYMENT);
+    let containers = docker::list(Kind::Container, &label)?;
+    docker::remove(Kind::Container, &containers)?;
+    eprintln!("no .env: removed deployment {name}'s {} containers by label", containers.len());
+    let networks = docker::list(Kind::Network, &label)?;
+    docker::remove(Kind::Network, &networks)?;
+    if volumes {
+        let data = deploy::data_volumes(name)?;
+        docker::remove(Kind::Volume, &data)?;
+        eprintln!("deleted {} volumes: {}", data.len(), data.join(", "));
+    } else if !deploy::data_volumes(name)?.is_empty() {
+        eprintln!("volumes kept (their data needs the .env that created them)");
     }
     Ok(())
 }

@@ -111,3 +111,36 @@ pub fn confirm(question: &str, yes: bool, what: &str) -> Result<(), Problems> {
     std::io::stdin().lock().read_line(&mut answer).ok();
     if answer.trim() == "yes" { Ok(()) } else { Err(Problem::new(what, "not confirmed; nothing changed").into()) }
 }
+
+/// The persistent deployment's data volumes (labelled with its name; copies' volumes are not).
+pub fn data_volumes(name: &str) -> Result<Vec<String>, Problems> {
+    use aiwah_harness::engine::overrides::labels;
+    let ours = docker::list(docker::Kind::Volume, &format!("{}={name}", labels::DEPLOYMENT))?;
+    let ephemeral = docker::list(docker::Kind::Volume, &format!("{}=true", labels::EPHEMERAL))?;
+    Ok(ours.into_iter().filter(|v| !ephemeral.contains(v)).collect())
+}
+
+/// Before `.env` is written: fresh secrets cannot open data that other secrets created (the
+/// databases keep the passwords they were initialised with, n8n's credentials their key). Refuse
+/// rather than start services that fail on authentication, and write nothing.
+pub fn refuse_new_secrets_over_data(env: &Path, name: &str) -> Result<(), Problems> {
+    if env.exists() {
+        return Ok(());
+    }
+    let volumes = data_volumes(name)?;
+    if volumes.is_empty() {
+        return Ok(());
+    }
+    Err(Problem::new(
+        env.display().to_string(),
+        format!(
+            "does not exist, but deployment `{name}` has data made with the secrets of another .env (volumes: {}); new secrets cannot open it",
+            volumes.join(", ")
+        ),
+    )
+    .hint(format!(
+        "put back the .env that created it (a backup made with --include-secrets holds it as secrets/env), or delete that data: `cargo xtask clean --volumes`{}",
+        if name == "aiwah" { String::new() } else { format!(" with AIWAH_DEPLOYMENT={name}") }
+    ))
+    .into())
+}

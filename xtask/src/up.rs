@@ -29,6 +29,7 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
     // Unknown stacks are refused before anything is written.
     let stacks = deploy::select_stacks(&aiwah_harness::stack::Platform::load(root)?, &args.start.stacks)?;
     let env = aiwah_harness::engine::deployment::env_file(root);
+    deploy::refuse_new_secrets_over_data(&env, &aiwah_harness::engine::deployment::persistent_name()?)?;
     let report = secrets::ensure(&Template::load(root)?, &env)?;
     if report.created {
         eprintln!("created {} with generated secrets (mode 0600)", env.display());
@@ -66,7 +67,13 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
         }
         let t0 = Instant::now();
         eprintln!("starting {stack}");
-        if let Err(problem) = deployment.start_stack(stack, Duration::from_secs(args.start.timeout), &deploy::progress) {
+        // Nothing is left half-started: a stack that fails, or whose migrations fail, takes down
+        // every stack this command started (volumes kept).
+        let started = deployment.start_stack(stack, Duration::from_secs(args.start.timeout), &deploy::progress).and_then(|()| {
+            eprintln!("{stack} healthy after {:.1}s", t0.elapsed().as_secs_f64());
+            if stack == "supabase" { migrate(&deployment) } else { Ok(()) }
+        });
+        if let Err(problem) = started {
             for started in started_now.iter().rev() {
                 eprintln!("stopping {started} again (volumes kept)");
                 if let Err(p) = deployment.stop_stack(started, false) {
@@ -75,17 +82,25 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
             }
             return Err(problem.into());
         }
-        eprintln!("{stack} healthy after {:.1}s", t0.elapsed().as_secs_f64());
-        if stack == "supabase" {
-            let migrations = deployment.migrate()?;
-            if !migrations.applied.is_empty() {
-                eprintln!("applied migrations: {}", migrations.applied.join(", "));
-            }
-        }
     }
     crate::status::print_table(&deployment, &stacks)?;
     print_placeholders(&deployment, &stacks)?;
     print_urls(&deployment, &stacks);
+    Ok(())
+}
+
+/// The app migrations; a refused password means the database was initialised with other secrets.
+fn migrate(deployment: &aiwah_harness::engine::Deployment) -> Result<(), aiwah_harness::Problem> {
+    let migrations = deployment.migrate().map_err(|p| {
+        if p.message.contains("password authentication failed") {
+            p.hint("the database volume was initialised with another POSTGRES_PASSWORD than .env's: put back the .env that created it, or `cargo xtask clean --volumes` to start afresh")
+        } else {
+            p
+        }
+    })?;
+    if !migrations.applied.is_empty() {
+        eprintln!("applied migrations: {}", migrations.applied.join(", "));
+    }
     Ok(())
 }
 
