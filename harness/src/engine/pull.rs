@@ -199,9 +199,36 @@ fn remember_unreachable(registry: &str, why: Option<String>) {
     static_seen().lock().unwrap_or_else(|e| e.into_inner()).insert(registry.to_string(), why.map_or(Ok(()), Err));
 }
 
-fn static_seen() -> &'static Mutex<BTreeMap<String, std::result::Result<(), String>>> {
-    static SEEN: Mutex<BTreeMap<String, std::result::Result<(), String>>> = Mutex::new(BTreeMap::new());
-    &SEEN
+/// Carries what one process learnt of the registries to the processes it starts (the suite's setup
+/// script → every scenario process), so that they agree with it and do not each ask the engine
+/// again: one line of JSON, registry → `null` (answers) or why it does not.
+pub const SEEN_ENV: &str = "AIWAH_REGISTRIES_SEEN";
+
+/// `SEEN_ENV=<json>` for what this process has seen, if anything.
+pub fn seen_env_line() -> Option<String> {
+    let seen = static_seen().lock().unwrap_or_else(|e| e.into_inner());
+    if seen.is_empty() {
+        return None;
+    }
+    Some(format!("{SEEN_ENV}={}", encode_seen(&seen)))
+}
+
+type Seen = BTreeMap<String, std::result::Result<(), String>>;
+
+fn encode_seen(seen: &Seen) -> String {
+    let map: BTreeMap<&String, Option<&String>> = seen.iter().map(|(registry, answer)| (registry, answer.as_ref().err())).collect();
+    serde_json::to_string(&map).unwrap_or_default()
+}
+
+fn decode_seen(text: &str) -> Seen {
+    let map: BTreeMap<String, Option<String>> = serde_json::from_str(text).unwrap_or_default();
+    map.into_iter().map(|(registry, why)| (registry, why.map_or(Ok(()), Err))).collect()
+}
+
+/// Starts from what the parent passed in [`SEEN_ENV`] (unreadable: nothing passed, ask again).
+fn static_seen() -> &'static Mutex<Seen> {
+    static SEEN: std::sync::OnceLock<Mutex<Seen>> = std::sync::OnceLock::new();
+    SEEN.get_or_init(|| Mutex::new(std::env::var(SEEN_ENV).map(|text| decode_seen(&text)).unwrap_or_default()))
 }
 
 /// The registry part of a reference: its first component when that names a host, else Docker Hub.
@@ -297,6 +324,17 @@ fn request(socket: &str, method: &str, path: &str) -> Result<(u16, BufReader<Uni
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_one_process_saw_of_the_registries_reaches_another_unchanged() {
+        let mut seen = Seen::new();
+        seen.insert("docker.io".into(), Err("lookup registry-1.docker.io: no such host".into()));
+        seen.insert("127.0.0.1:5000".into(), Ok(()));
+        let text = encode_seen(&seen);
+        assert!(!text.contains('\n'), "one line (an env file line): {text}");
+        assert_eq!(decode_seen(&text), seen);
+        assert!(decode_seen("not json").is_empty(), "unreadable: asked again, not taken as unreachable");
+    }
 
     #[test]
     fn events_become_layers_bytes_and_what_is_waited_for() {

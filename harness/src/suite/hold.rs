@@ -74,6 +74,12 @@ pub fn setup(root: &Path, exe: &Path, holder_args: &[&str]) -> Result<()> {
         let mut out = std::fs::OpenOptions::new().append(true).open(&env_file).map_err(|e| Problem::new("NEXTEST_ENV", format!("cannot open: {e}")))?;
         writeln!(out, "{}={}\n{}={}", shared::HANDLE_ENV, handle.display(), shared::REPORTS_ENV, reports.display())
             .map_err(|e| Problem::new("NEXTEST_ENV", format!("cannot write: {e}")))?;
+        // Each scenario process predicts its tiers as listing did; asking the registries once here
+        // spares the engine a registry lookup per scenario process (and keeps them all agreeing).
+        let _ = crate::engine::plan::Source::from_env().and_then(|source| crate::suite::tiers::Tiers::resolve(root, &source));
+        if let Some(line) = crate::engine::pull::seen_env_line() {
+            writeln!(out, "{line}").map_err(|e| Problem::new("NEXTEST_ENV", format!("cannot write: {e}")))?;
+        }
     }
     Ok(())
 }
