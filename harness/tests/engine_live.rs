@@ -121,8 +121,10 @@ fn leftovers_of_a_killed_run_are_swept_and_live_runs_are_not() {
             &eph,
             "--network",
             name,
-            "-v",
-            &format!("{name}:/data"),
+            // Labelled however it comes about: a sweep beside this test may remove the dead run's
+            // volume before this line, and a plain `-v` would then create an unlabelled one no sweep finds.
+            "--mount",
+            &format!("type=volume,source={name},target=/data,volume-label={dep},volume-label={run_l},volume-label={eph}"),
             "--name",
             name,
             &base_image(),
