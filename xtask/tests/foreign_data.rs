@@ -54,6 +54,10 @@ impl Drop for Deployment {
         for kind in [Kind::Container, Kind::Network, Kind::Volume] {
             let _ = docker::remove(kind, &docker::list(kind, &label).unwrap_or_default());
         }
+        // `up`'s work folder for this deployment (its overrides and record).
+        if let Ok(root) = aiwah_harness::repo::find_root(&std::env::current_dir().unwrap_or_default()) {
+            let _ = std::fs::remove_dir_all(root.join("target").join(format!("{}-deployment", self.name)));
+        }
     }
 }
 
@@ -97,4 +101,49 @@ fn up_refuses_new_secrets_over_existing_data_and_clean_deletes_it_without_env() 
     assert!(!out.status.success() && text.contains("aiwah-test/absent-image:0"), "stops at the missing image:\n{text}");
     assert!(!text.contains("new secrets cannot open it"), "the guard is quiet without data:\n{text}");
     assert!(env.exists(), "secrets written once no data needs other ones");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A `.env` whose database password is not the one the data was made with (an edited or rotated
+/// `POSTGRES_PASSWORD`): the database starts, `up`'s migrations are refused, `up` names the cause
+/// and stops what it started. Costs two starts of the Supabase stack (offline images), ~1–2 min.
+#[test]
+fn a_database_refusing_the_env_password_is_explained_and_up_stops_what_it_started() {
+    docker::engine_version().expect("a Docker engine (bash stacks/offline/engine.sh)");
+    let tag = aiwah_harness::secrets::random::from_alphabet(b"0123456789abcdef", 6);
+    let deployment = Deployment { name: format!("aiwah-foreign-{tag}"), volume: String::new() };
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join(".env");
+    let (http, https) = (free_port().to_string(), free_port().to_string());
+    let up = |extra: &[(&str, &Path)]| {
+        let mut all: Vec<(&str, &Path)> =
+            vec![("AIWAH_IMAGE_SOURCE", Path::new("offline")), ("KONG_HTTP_PORT", Path::new(&http)), ("KONG_HTTPS_PORT", Path::new(&https))];
+        all.extend_from_slice(extra);
+        deployment.xtask(&env, &all, &["up", "supabase"])
+    };
+    let running = || docker::list(Kind::Container, &format!("{}={}", labels::DEPLOYMENT, deployment.name)).unwrap();
+
+    let first = up(&[]);
+    assert!(first.status.success(), "first up: {}", stderr(&first));
+    let down = deployment.xtask(&env, &[], &["down"]);
+    assert!(down.status.success(), "down: {}", stderr(&down));
+
+    // Another password in .env than the one the database was initialised with.
+    let text = std::fs::read_to_string(&env).unwrap();
+    let line = text.lines().find(|l| l.starts_with("POSTGRES_PASSWORD=")).expect("POSTGRES_PASSWORD in .env").to_string();
+    std::fs::write(&env, text.replace(&line, "POSTGRES_PASSWORD=another-password-than-the-data-was-made-with-0123456789")).unwrap();
+    let second = up(&[]);
+    let text = stderr(&second);
+    assert!(!second.status.success(), "up must fail:\n{text}");
+    assert!(text.contains("password authentication failed") && text.contains("initialised with another POSTGRES_PASSWORD"), "names the cause:\n{text}");
+    assert!(text.contains("stopping supabase again"), "stops what it started:\n{text}");
+    assert!(running().is_empty(), "nothing left running: {:?}", running());
+    assert!(!deploy_volumes(&deployment.name).is_empty(), "the data is kept");
+}
+
+fn deploy_volumes(name: &str) -> Vec<String> {
+    docker::list(Kind::Volume, &format!("{}={name}", labels::DEPLOYMENT)).unwrap()
 }
