@@ -1,6 +1,6 @@
-//! stacks/offline/node/docker-entrypoint.sh decides like the official node image's entrypoint whether
-//! `docker run IMAGE ARGS` means `node ARGS` or the command ARGS: run with /bin/sh on this machine, with a
-//! stub `node` and a stub command on PATH that print how they were called.
+//! The entrypoints of the offline node and n8n images behave like the official images' ones, run with
+//! /bin/sh on this machine against stub commands on PATH that print how they were called: node's decides
+//! whether `docker run IMAGE ARGS` means `node ARGS` or the command ARGS; n8n's runs `n8n ARGS`.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -12,9 +12,9 @@ fn stub(dir: &Path, name: &str) {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod stub");
 }
 
-/// What the entrypoint ends up running for `args`, as the stubs print it.
-fn runs(work: &Path, args: &[&str]) -> String {
-    let script = aiwah_harness::repo::this_checkout().join("stacks/offline/node/docker-entrypoint.sh");
+/// What `entrypoint` (under stacks/offline) ends up running for `args`, as the stubs print it.
+fn runs_with(entrypoint: &str, work: &Path, args: &[&str]) -> String {
+    let script = aiwah_harness::repo::this_checkout().join("stacks/offline").join(entrypoint);
     let out = Command::new("/bin/sh")
         .arg(script)
         .args(args)
@@ -25,6 +25,10 @@ fn runs(work: &Path, args: &[&str]) -> String {
         .expect("sh runs");
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn runs(work: &Path, args: &[&str]) -> String {
+    runs_with("node/docker-entrypoint.sh", work, args)
 }
 
 #[test]
@@ -50,5 +54,18 @@ fn arguments_go_to_node_unless_they_name_a_command() {
     ];
     for (args, expected) in cases {
         assert_eq!(runs(work.path(), args), expected, "docker run IMAGE {args:?}");
+    }
+}
+
+#[test]
+fn n8n_runs_its_arguments_as_a_subcommand_and_starts_without_any() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let bin = work.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin");
+    stub(&bin, "n8n");
+    let cases: [(&[&str], &str); 3] =
+        [(&[], "n8n"), (&["start"], "n8n start"), (&["import:workflow", "--input=/w.json"], "n8n import:workflow --input=/w.json")];
+    for (args, expected) in cases {
+        assert_eq!(runs_with("n8n/docker-entrypoint.sh", work.path(), args), expected, "docker run IMAGE {args:?}");
     }
 }
