@@ -75,7 +75,7 @@ EOF
   chmod 644 "$init/01-schema.sql" "$init/02-sourced.sh"; chmod 755 "$init/03-executed.sh"
 
   out="$(docker run --rm --label "$LABEL" "$img" 2>&1 || true)"
-  check "refuses to initialise without POSTGRES_PASSWORD" grep -q 'superuser password is not specified' <<<"$out"
+  check "refuses to initialise without POSTGRES_PASSWORD" grep -q 'POSTGRES_PASSWORD is empty' <<<"$out"
 
   docker volume create --label "$LABEL" "$vol" >/dev/null
   local run=(docker run -d --label "$LABEL" -e POSTGRES_PASSWORD=s3cret-Pw -e POSTGRES_USER=aiwah

@@ -1,216 +1,178 @@
 #!/usr/bin/env bash
-# Entrypoint of the offline postgres image. Same contract as the official postgres image's:
-#   POSTGRES_PASSWORD (required unless POSTGRES_HOST_AUTH_METHOD=trust), POSTGRES_USER (default postgres),
-#   POSTGRES_DB (default: the user), POSTGRES_INITDB_ARGS, POSTGRES_INITDB_WALDIR,
-#   POSTGRES_HOST_AUTH_METHOD (default scram-sha-256); *_FILE variants for the first four.
-#   On an empty $PGDATA: initdb, pg_hba "host all all all scram-sha-256", then
-#   /docker-entrypoint-initdb.d/* (sorted; *.sh executed if executable else sourced, *.sql and
-#   *.sql.gz/.xz/.zst fed to psql) against a temporary server that listens on the Unix socket only.
-#   Then the real server is exec'd in the foreground as user postgres (it is PID 1 and gets the stop signal).
-#   A $PGDATA that already holds PG_VERSION is used as is (no init, no init scripts).
-set -Eeo pipefail
+# aiwah-offline/postgres — entrypoint. It honours the interface of the official postgres image, which our
+# compose files and init scripts (and anyone swapping in the official image) rely on:
+#   POSTGRES_PASSWORD   the superuser's password; required on first start unless
+#                       POSTGRES_HOST_AUTH_METHOD=trust
+#   POSTGRES_USER       the superuser (default postgres); POSTGRES_DB the database to create (default: the user)
+#   POSTGRES_INITDB_ARGS, POSTGRES_INITDB_WALDIR   extra initdb arguments, a separate WAL directory
+#   POSTGRES_HOST_AUTH_METHOD   method for host connections from anywhere (default scram-sha-256)
+#   NAME_FILE           instead of NAME (password, user, db, initdb args): read the value from that file
+#   /docker-entrypoint-initdb.d/*   on first start only, in name order: *.sh run when executable and
+#                       sourced otherwise (sourced ones may call docker_process_sql), *.sql and
+#                       *.sql.gz/.xz/.zst fed to psql, anything else ignored
+# First start = $PGDATA holds no PG_VERSION. The init scripts run against a temporary server listening on
+# the Unix socket only, so nothing reaches it over TCP before init is done. The real server is exec'd as
+# user postgres and stays PID 1, so `docker stop` (SIGINT, see the Dockerfile) reaches it directly.
+# The two progress lines "PostgreSQL init process complete" / "Skipping initialization" are the official
+# image's; tools and our tests wait for them.
+set -o errexit -o errtrace -o pipefail
 
-# file_env VAR [DEFAULT]: VAR from $VAR or from the file named by $VAR_FILE.
-file_env() {
-	local var="$1" fileVar="${1}_FILE" def="${2:-}" val
-	if [ "${!var:-}" ] && [ "${!fileVar:-}" ]; then
-		printf >&2 'error: both %s and %s are set (but are exclusive)\n' "$var" "$fileVar"
-		exit 1
-	fi
-	val="$def"
-	if [ "${!var:-}" ]; then
-		val="${!var}"
-	elif [ "${!fileVar:-}" ]; then
-		val="$(<"${!fileVar}")"
-	fi
-	export "$var"="$val"
-	unset "$fileVar"
+INIT_DIR=/docker-entrypoint-initdb.d
+SOCKET_DIR=/var/run/postgresql
+
+die() {
+	printf 'postgres entrypoint: %s\n' "$*" >&2
+	exit 1
 }
 
-docker_setup_env() {
-	file_env POSTGRES_PASSWORD
-	file_env POSTGRES_USER postgres
-	file_env POSTGRES_DB "$POSTGRES_USER"
-	file_env POSTGRES_INITDB_ARGS
-	: "${POSTGRES_HOST_AUTH_METHOD:=scram-sha-256}"
-	export POSTGRES_HOST_AUTH_METHOD
-	DATABASE_ALREADY_EXISTS=
-	if [ -s "$PGDATA/PG_VERSION" ]; then
-		DATABASE_ALREADY_EXISTS=true
+# read_setting NAME [DEFAULT]: export NAME from $NAME, or from the file $NAME_FILE names, or DEFAULT.
+read_setting() {
+	local name=$1 fallback=${2:-} from_file="${1}_FILE"
+	local direct="${!name:-}" path="${!from_file:-}"
+	[ -n "$direct" ] && [ -n "$path" ] && die "$name and $from_file are both set: give only one"
+	if [ -n "$path" ]; then
+		direct="$(<"$path")" || die "$from_file=$path cannot be read"
 	fi
+	export "$name=${direct:-$fallback}"
+	unset "$from_file"
 }
 
-docker_create_db_directories() {
-	mkdir -p "$PGDATA"
-	chmod 00700 "$PGDATA" || :
-	mkdir -p /var/run/postgresql || :
-	chmod 03775 /var/run/postgresql || :
-	if [ -n "${POSTGRES_INITDB_WALDIR:-}" ]; then
-		mkdir -p "$POSTGRES_INITDB_WALDIR"
-		chmod 700 "$POSTGRES_INITDB_WALDIR"
-	fi
-	if [ "$(id -u)" = 0 ]; then
-		find "$PGDATA" \! -user postgres -exec chown postgres:postgres '{}' +
-		find /var/run/postgresql \! -user postgres -exec chown postgres:postgres '{}' +
-		if [ -n "${POSTGRES_INITDB_WALDIR:-}" ]; then
-			find "$POSTGRES_INITDB_WALDIR" \! -user postgres -exec chown postgres:postgres '{}' +
-		fi
-	fi
-}
-
-docker_verify_minimum_env() {
-	if [ -z "$POSTGRES_PASSWORD" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != trust ]; then
-		cat >&2 <<-'EOE'
-			Error: Database is uninitialized and superuser password is not specified.
-			       You must specify POSTGRES_PASSWORD to a non-empty value for the
-			       superuser. For example, "-e POSTGRES_PASSWORD=password" on "docker run".
-
-			       You may also use "POSTGRES_HOST_AUTH_METHOD=trust" to allow all
-			       connections without a password. This is *not* recommended.
-		EOE
-		exit 1
-	fi
-	if [ "$POSTGRES_HOST_AUTH_METHOD" = trust ]; then
-		printf >&2 'WARNING: POSTGRES_HOST_AUTH_METHOD=trust: every host connection is allowed without a password.\n'
-	fi
-}
-
-docker_init_database_dir() {
-	local args=(--username="$POSTGRES_USER" --auth-local=trust --auth-host="$POSTGRES_HOST_AUTH_METHOD")
-	if [ -n "${POSTGRES_INITDB_WALDIR:-}" ]; then
-		args+=(--waldir="$POSTGRES_INITDB_WALDIR")
-	fi
-	if [ -n "$POSTGRES_PASSWORD" ]; then
-		# shellcheck disable=SC2094
-		eval 'initdb "${args[@]}" --pwfile=<(printf "%s\n" "$POSTGRES_PASSWORD") '"$POSTGRES_INITDB_ARGS"' "$@"'
-	else
-		eval 'initdb "${args[@]}" '"$POSTGRES_INITDB_ARGS"' "$@"'
-	fi
-}
-
-# Host connections from anywhere must authenticate (scram-sha-256 unless told otherwise).
-pg_setup_hba_conf() {
-	{
-		printf '\n# aiwah-offline entrypoint: host connections from any address\n'
-		printf 'host all all all %s\n' "$POSTGRES_HOST_AUTH_METHOD"
-	} >>"$PGDATA/pg_hba.conf"
-}
-
-# psql against the temporary (socket-only) server; reads SQL from stdin or -f FILE.
-docker_process_sql() {
-	local query_runner=(psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc)
-	if [ -n "$POSTGRES_DB" ]; then
-		query_runner+=(--dbname "$POSTGRES_DB")
-	fi
-	PGHOST='' PGHOSTADDR='' "${query_runner[@]}" "$@"
-}
-
-# POSTGRES_DB='' only for psql's connection; --set db= still sees the real name (intended).
-# shellcheck disable=SC2097,SC2098
-docker_setup_db() {
-	local dbAlreadyExists
-	dbAlreadyExists="$(
-		POSTGRES_DB='' docker_process_sql --dbname postgres --set db="$POSTGRES_DB" --tuples-only <<-'EOSQL'
-			SELECT 1 FROM pg_database WHERE datname = :'db' ;
-		EOSQL
-	)"
-	if [ -z "$dbAlreadyExists" ]; then
-		POSTGRES_DB='' docker_process_sql --dbname postgres --set db="$POSTGRES_DB" <<-'EOSQL'
-			CREATE DATABASE :"db" ;
-		EOSQL
-		printf '\n'
-	fi
-}
-
-decompress_into_psql() { # decompress_into_psql TOOL FILE
-	command -v "$1" >/dev/null || { printf >&2 '%s: %s needs %s, which this image does not have\n' "$0" "$2" "$1"; exit 1; }
-	"$1" -dc "$2" | docker_process_sql
-}
-
-docker_process_init_files() {
-	local f
-	printf '\n'
-	for f; do
-		case "$f" in
-			*.sh)
-				if [ -x "$f" ]; then
-					printf '%s: running %s\n' "$0" "$f"
-					"$f"
-				else
-					printf '%s: sourcing %s\n' "$0" "$f"
-					# shellcheck source=/dev/null
-					. "$f"
-				fi
-				;;
-			*.sql)     printf '%s: running %s\n' "$0" "$f"; docker_process_sql -f "$f" ;;
-			*.sql.gz)  printf '%s: running %s\n' "$0" "$f"; decompress_into_psql gzip "$f" ;;
-			*.sql.xz)  printf '%s: running %s\n' "$0" "$f"; decompress_into_psql xz "$f" ;;
-			*.sql.zst) printf '%s: running %s\n' "$0" "$f"; decompress_into_psql zstd "$f" ;;
-			*)         printf '%s: ignoring %s\n' "$0" "$f" ;;
-		esac
-		printf '\n'
-	done
-}
-
-# Temporary server for initialisation: Unix socket only, so TCP health checks stay red until the real
-# server starts listening.
-docker_temp_server_start() {
-	if [ "$1" = postgres ]; then
-		shift
-	fi
-	set -- "$@" -c listen_addresses='' -p "${PGPORT:-5432}"
-	PGUSER="${PGUSER:-$POSTGRES_USER}" pg_ctl -D "$PGDATA" -o "$(printf '%q ' "$@")" -w start
-}
-
-docker_temp_server_stop() {
-	PGUSER="${PGUSER:-postgres}" pg_ctl -D "$PGDATA" -m fast -w stop
-}
-
-_pg_want_help() {
+# True when the arguments only ask postgres for help or its version (then nothing is initialised).
+asks_for_information() {
 	local arg
-	for arg; do
-		case "$arg" in
-			-'?' | --help | --describe-config | -V | --version) return 0 ;;
-		esac
+	for arg in "$@"; do
+		case $arg in -'?' | --help | --describe-config | -V | --version) return 0 ;; esac
 	done
 	return 1
 }
 
-_main() {
-	if [ "${1:0:1}" = '-' ]; then
-		set -- postgres "$@"
+# Create the data, socket and WAL directories; as root, also hand them to postgres.
+prepare_directories() {
+	local dir
+	mkdir -p "$PGDATA" && chmod 0700 "$PGDATA" || true
+	mkdir -p "$SOCKET_DIR" && chmod 3775 "$SOCKET_DIR" || true
+	if [ -n "${POSTGRES_INITDB_WALDIR:-}" ]; then
+		mkdir -p "$POSTGRES_INITDB_WALDIR" && chmod 0700 "$POSTGRES_INITDB_WALDIR"
 	fi
-
-	if [ "$1" = postgres ] && ! _pg_want_help "$@"; then
-		docker_setup_env
-		docker_create_db_directories
-		if [ "$(id -u)" = 0 ]; then
-			# Drop to postgres and run this script again; exec keeps the PID (1), so the stop signal
-			# reaches the server. setpriv is util-linux's (no gosu needed).
-			exec setpriv --reuid=postgres --regid=postgres --init-groups \
-				env HOME=/var/lib/postgresql USER=postgres LOGNAME=postgres "${BASH_SOURCE[0]}" "$@"
-		fi
-
-		if [ -z "$DATABASE_ALREADY_EXISTS" ]; then
-			docker_verify_minimum_env
-			# Fail early when the init directory is not readable by this user.
-			ls /docker-entrypoint-initdb.d/ >/dev/null
-			docker_init_database_dir
-			pg_setup_hba_conf
-			# Init scripts that connect over TCP (e.g. psql -h localhost) find the password here.
-			export PGPASSWORD="${PGPASSWORD:-$POSTGRES_PASSWORD}"
-			docker_temp_server_start "$@"
-			docker_setup_db
-			docker_process_init_files /docker-entrypoint-initdb.d/*
-			docker_temp_server_stop
-			unset PGPASSWORD
-			printf '\nPostgreSQL init process complete; ready for start up.\n\n'
-		else
-			printf '\nPostgreSQL Database directory appears to contain a database; Skipping initialization\n\n'
-		fi
+	if [ "$(id -u)" = 0 ]; then
+		for dir in "$PGDATA" "$SOCKET_DIR" ${POSTGRES_INITDB_WALDIR:+"$POSTGRES_INITDB_WALDIR"}; do
+			find "$dir" ! -user postgres -exec chown postgres:postgres {} +
+		done
 	fi
-
-	exec "$@"
 }
 
-_main "$@"
+# psql as the superuser over the Unix socket, stopping at the first error. Init scripts that are sourced
+# use it too (the official image offers the same helper under this name).
+docker_process_sql() {
+	local target=()
+	if [ -n "$POSTGRES_DB" ]; then target=(--dbname "$POSTGRES_DB"); fi
+	PGHOST='' PGHOSTADDR='' psql --set ON_ERROR_STOP=1 --no-psqlrc --no-password --username "$POSTGRES_USER" "${target[@]}" "$@"
+}
+
+create_cluster() {
+	if [ -z "$POSTGRES_PASSWORD" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != trust ]; then
+		die "PGDATA ($PGDATA) holds no database yet and POSTGRES_PASSWORD is empty: set the superuser's password with POSTGRES_PASSWORD, or POSTGRES_HOST_AUTH_METHOD=trust to let every connection in without a password (not recommended)"
+	fi
+	if [ "$POSTGRES_HOST_AUTH_METHOD" = trust ]; then
+		echo "postgres entrypoint: WARNING: POSTGRES_HOST_AUTH_METHOD=trust lets every host connection in without a password" >&2
+	fi
+	ls "$INIT_DIR/" >/dev/null || die "$INIT_DIR is not readable by $(id -un)"
+	local initdb=(initdb --username="$POSTGRES_USER" --auth-local=trust --auth-host="$POSTGRES_HOST_AUTH_METHOD")
+	if [ -n "${POSTGRES_INITDB_WALDIR:-}" ]; then initdb+=(--waldir="$POSTGRES_INITDB_WALDIR"); fi
+	# POSTGRES_INITDB_ARGS is one string of shell words (e.g. --locale=C --data-checksums); the password
+	# reaches initdb on its standard input, never on a command line.
+	if [ -n "$POSTGRES_PASSWORD" ]; then
+		eval '"${initdb[@]}"' "$POSTGRES_INITDB_ARGS" --pwfile=/dev/stdin <<<"$POSTGRES_PASSWORD"
+	else
+		eval '"${initdb[@]}"' "$POSTGRES_INITDB_ARGS"
+	fi
+	printf '\n# aiwah-offline entrypoint: host connections from any address\nhost all all all %s\n' "$POSTGRES_HOST_AUTH_METHOD" >>"$PGDATA/pg_hba.conf"
+}
+
+# start_socket_only_server [SERVER ARGS...]: the server's own arguments (e.g. -c config_file=...) apply.
+start_socket_only_server() {
+	local options
+	options="$(printf '%q ' "$@" -c listen_addresses= -p "${PGPORT:-5432}")"
+	PGUSER="${PGUSER:-$POSTGRES_USER}" pg_ctl --pgdata="$PGDATA" --options="$options" --wait start
+}
+
+stop_socket_only_server() {
+	PGUSER="${PGUSER:-postgres}" pg_ctl --pgdata="$PGDATA" --mode=fast --wait stop
+}
+
+create_database() {
+	local found
+	found="$(POSTGRES_DB='' docker_process_sql --dbname postgres --tuples-only --set name="$POSTGRES_DB" <<<"select 1 from pg_database where datname = :'name'")"
+	if [ -z "${found// /}" ]; then
+		POSTGRES_DB='' docker_process_sql --dbname postgres --set name="$POSTGRES_DB" <<<'create database :"name"'
+	fi
+}
+
+# sql_through TOOL FILE: decompress FILE with TOOL into psql.
+sql_through() {
+	command -v "$1" >/dev/null || die "$2 needs $1, which this image lacks"
+	"$1" --decompress --stdout "$2" | docker_process_sql
+}
+
+run_init_files() {
+	local file
+	for file in "$INIT_DIR"/*; do
+		[ -e "$file" ] || continue
+		case $file in
+			*.sh)
+				if [ -x "$file" ]; then
+					echo "$0: running $file"
+					"$file"
+				else
+					echo "$0: sourcing $file"
+					# shellcheck source=/dev/null
+					. "$file"
+				fi
+				;;
+			*.sql) echo "$0: running $file" && docker_process_sql --file "$file" ;;
+			*.sql.gz) echo "$0: running $file" && sql_through gzip "$file" ;;
+			*.sql.xz) echo "$0: running $file" && sql_through xz "$file" ;;
+			*.sql.zst) echo "$0: running $file" && sql_through zstd "$file" ;;
+			*) echo "$0: ignoring $file" ;;
+		esac
+	done
+}
+
+main() {
+	# `docker run IMAGE -c x=y` means: the server, with these options.
+	case ${1:-} in -*) set -- postgres "$@" ;; esac
+	if [ "${1:-}" != postgres ] || asks_for_information "$@"; then
+		exec "$@"
+	fi
+
+	read_setting POSTGRES_PASSWORD
+	read_setting POSTGRES_USER postgres
+	read_setting POSTGRES_DB "$POSTGRES_USER"
+	read_setting POSTGRES_INITDB_ARGS
+	export POSTGRES_HOST_AUTH_METHOD="${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}"
+
+	prepare_directories
+	if [ "$(id -u)" = 0 ]; then
+		# Again as postgres (setpriv from util-linux); exec keeps PID 1.
+		exec setpriv --reuid=postgres --regid=postgres --init-groups \
+			env HOME=/var/lib/postgresql USER=postgres LOGNAME=postgres "${BASH_SOURCE[0]}" "$@"
+	fi
+
+	if [ -s "$PGDATA/PG_VERSION" ]; then
+		printf '\nPostgreSQL Database directory appears to contain a database; Skipping initialization\n\n'
+		exec "$@"
+	fi
+	create_cluster
+	# Init scripts that connect over TCP (psql -h localhost) find the password here.
+	export PGPASSWORD="${PGPASSWORD:-$POSTGRES_PASSWORD}"
+	shift # `postgres`; the rest are server options the temporary server gets too
+	start_socket_only_server "$@"
+	create_database
+	run_init_files
+	stop_socket_only_server
+	unset PGPASSWORD
+	printf '\nPostgreSQL init process complete; ready for start up.\n\n'
+	exec postgres "$@"
+}
+
+main "$@"
