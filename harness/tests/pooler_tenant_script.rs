@@ -2,8 +2,8 @@
 //! against a stand-in for the Supavisor calls it makes (support/supavisor_stand_in.exs, written from
 //! Supavisor 2.9's Tenant/User changesets and Helpers.parse_pg_version). Proves the tenant attributes it
 //! passes and that they cast, the environment it reads, and that a second start changes nothing.
-//! Needs `elixir` (Debian package; `.ci/run` installs it). Without it the tests say so and pass, except
-//! under CI, where a missing `elixir` is a failure (the install step broke).
+//! Needs `elixir` (Debian package; `.ci/run` installs it). Without it the tests fail saying so: a check
+//! that did not run must not read as passed.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -17,16 +17,11 @@ fn root() -> PathBuf {
     aiwah_harness::repo::this_checkout()
 }
 
-/// False (after saying why) when elixir is absent outside CI; panics when it is absent under CI.
-fn elixir_present() -> bool {
+/// Fails the test, naming the remedy, when `elixir` is absent.
+fn require_elixir() {
     match Command::new("elixir").arg("--version").output() {
-        Ok(out) if out.status.success() => true,
-        other => {
-            let why = format!("`elixir` is not installed ({:?}): apt-get install elixir (bash .ci/run installs it)", other.map(|o| o.status));
-            assert!(std::env::var_os("CI").is_none(), "{why}");
-            eprintln!("SKIPPED pooler_tenant_script: {why}");
-            false
-        }
+        Ok(out) if out.status.success() => {}
+        other => panic!("`elixir` is not installed ({:?}): apt-get install elixir (bash .ci/run installs it)", other.map(|o| o.status)),
     }
 }
 
@@ -103,9 +98,7 @@ fn stderr(out: &Output) -> String {
 
 #[test]
 fn the_first_start_creates_the_tenant_upstream_self_hosting_creates() {
-    if !elixir_present() {
-        return;
-    }
+    require_elixir();
     let scratch = Scratch::new();
     let (out, calls) = scratch.run(&script(), &STACK_ENV);
     assert!(out.status.success(), "pooler.exs failed: {}", stderr(&out));
@@ -136,9 +129,7 @@ fn the_first_start_creates_the_tenant_upstream_self_hosting_creates() {
 
 #[test]
 fn a_restart_finds_the_tenant_and_changes_nothing() {
-    if !elixir_present() {
-        return;
-    }
+    require_elixir();
     let scratch = Scratch::new();
     let (first, _) = scratch.run(&script(), &STACK_ENV);
     assert!(first.status.success(), "first start failed: {}", stderr(&first));
@@ -150,9 +141,7 @@ fn a_restart_finds_the_tenant_and_changes_nothing() {
 
 #[test]
 fn without_postgres_host_the_tenant_points_at_service_db() {
-    if !elixir_present() {
-        return;
-    }
+    require_elixir();
     let scratch = Scratch::new();
     let env: Vec<(&str, &str)> = STACK_ENV.iter().copied().filter(|(k, _)| *k != "POSTGRES_HOST").collect();
     let (out, calls) = scratch.run(&script(), &env);
@@ -177,9 +166,7 @@ fn the_environment_it_reads_is_what_compose_gives_supavisor() {
 /// The stand-in is strict enough to catch a broken script: a misspelt attribute, an unset variable.
 #[test]
 fn a_broken_tenant_script_fails() {
-    if !elixir_present() {
-        return;
-    }
+    require_elixir();
     let scratch = Scratch::new();
     let original = std::fs::read_to_string(script()).expect("pooler.exs");
     let broken = scratch.path("broken.exs");
