@@ -81,3 +81,47 @@ fn ephemeral_offline_copy_is_labelled_isolated_and_on_loopback() {
     assert_eq!(models[1].config.services["postgres"].labels[labels::TIER], "substitute");
     assert_eq!(Topology::build(&root, &platform, &manifest, &models).prove(&shared), vec![]);
 }
+
+/// Opt-in pins (what `accept` runs): a pinned service's override names its pin — a registry digest or an
+/// image ID — and compose reads it back as the service's image; services without a pin and built
+/// services keep their tags, and `render` (no pins) is unchanged.
+#[test]
+fn pinned_images_are_named_by_digest_or_image_id_in_the_override() {
+    use aiwah_harness::engine::pins::{ImagePins, Pin};
+    let root = aiwah_harness::repo::this_checkout();
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join(".env");
+    secrets::ensure(&Template::load(&root).unwrap(), &env).unwrap();
+    let compose = Compose::locate().unwrap();
+    let platform = Platform::load(&root).unwrap();
+    let manifest = Manifest::load(&root).unwrap();
+    let plan = ImagePlan::resolve(&root, &manifest, &Source::Offline).unwrap();
+    let owner = Owner { deployment: "t9f8e7".into(), run: "4242@1".into(), ephemeral: true, pinned_ports: BTreeMap::new() };
+    let digest = format!("127.0.0.1:5000/postgres@sha256:{}", "d1".repeat(32));
+    let id = format!("sha256:{}", "1d".repeat(32));
+    let n8n_db = manifest.images["n8n-postgres"].image.clone();
+    let n8n = manifest.images["n8n"].image.clone();
+    let mut pins = ImagePins::default();
+    // As if the database image had been pulled from a registry (its RepoDigests name it there).
+    let pulled = aiwah_harness::engine::Choice { image: "127.0.0.1:5000/postgres:17.6".into(), ..plan.choice(&n8n_db).unwrap().clone() };
+    pins.by_official.insert(n8n_db.clone(), Pin::of(&pulled, &id, std::slice::from_ref(&digest)));
+    pins.by_official.insert(n8n.clone(), Pin::of(plan.choice(&n8n).unwrap(), &id, &[]));
+
+    let mut opts = LoadOptions::hermetic("aiwah-t9f8e7", vec![root.join("stacks/images.env"), env]);
+    opts.env.insert("AIWAH_SHARED_NETWORK".into(), "aiwah-t9f8e7-net".into());
+    let base = platform.load_all(&compose, &opts).unwrap();
+    let n8n_model = base.iter().find(|m| m.stack == "n8n").unwrap();
+    let text = overrides::render_with(n8n_model, &plan, &owner, Some(&pins)).unwrap();
+    assert_eq!(overrides::render(n8n_model, &plan, &owner).unwrap(), overrides::render_with(n8n_model, &plan, &owner, None).unwrap());
+    let file = dir.path().join("n8n.override.yml");
+    std::fs::write(&file, &text).unwrap();
+    opts.generated = BTreeMap::from([("n8n".to_string(), vec![file])]);
+    let models = platform.load_all(&compose, &opts).unwrap();
+    let services = &models.iter().find(|m| m.stack == "n8n").unwrap().config.services;
+    assert_eq!(services["postgres"].image.as_deref(), Some(digest.as_str()), "{text}");
+    assert_eq!(services["n8n"].image.as_deref(), Some(id.as_str()), "{text}");
+    // Control: the UI stack, rendered with the same pins, keeps its build tag (the start builds it).
+    let ui_model = base.iter().find(|m| m.stack == "ui").unwrap();
+    let ui_text = overrides::render_with(ui_model, &plan, &owner, Some(&pins)).unwrap();
+    assert_eq!(ui_text, overrides::render(ui_model, &plan, &owner).unwrap());
+}

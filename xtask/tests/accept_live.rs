@@ -124,6 +124,19 @@ fn accept_signs_off_the_features_that_run_here_and_verify_names_each_tampering()
     assert!(!std::fs::read_to_string(bundle.join("junit.xml")).unwrap().contains("auth::"), "junit.xml lists scenarios outside the folder");
     let lock = std::fs::read_to_string(bundle.join("images.lock")).unwrap();
     assert!(lock.contains("service = \"n8n/n8n\"") && lock.contains("digest = \"sha256:") && lock.contains("tier = \""), "{lock}");
+    // Every container ran by content address: images built here (no registry digest) by image ID, the UI by
+    // the tag its start built; a registry digest where one was pulled (none here: no registry answers).
+    let rows: toml::Value = toml::from_str(&lock).unwrap();
+    for row in rows["image"].as_array().unwrap() {
+        let (service, runs_by, started_as) = (row["service"].as_str().unwrap(), row["runs_by"].as_str().unwrap(), row["started_as"].as_str().unwrap());
+        match row["tier"].as_str().unwrap() {
+            "source" => {
+                assert_eq!((runs_by, started_as), ("tag", format!("{}:{}", row["image"].as_str().unwrap(), row["tag"].as_str().unwrap()).as_str()), "{service}")
+            }
+            "official" => assert_eq!((runs_by, started_as.split_once('@').map(|(_, d)| d)), ("digest", row["digest"].as_str()), "{service}"),
+            _ => assert_eq!((runs_by, started_as), ("image-id", row["image_id"].as_str().unwrap()), "{service}"),
+        }
+    }
     // No secret shape anywhere: the generated keys are JWTs (`eyJ…`).
     for entry in std::fs::read_dir(&bundle).unwrap() {
         let path = entry.unwrap().path();

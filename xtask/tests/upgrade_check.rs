@@ -79,7 +79,7 @@ async fn a_registry_answering_401_or_429_is_named_in_its_own_words_and_exit_2() 
 async fn discovery_proposes_the_newest_allowed_release_with_its_digest_and_reports_it() {
     let copy = std::sync::Arc::new(StackCopy::new());
     let server = MockServer::start().await;
-    let tags = ["2.41.0", "2.41.1", "2.41.2", "2.42.0-rc.1", "3.0.0", "latest", "next"];
+    let tags = ["2.41.0", "2.41.1", "2.41.2", "2.41.3", "2.42.0-rc.1", "3.0.0", "latest", "next"];
     Mock::given(method("GET"))
         .and(path("/v2/n8nio/n8n/tags/list"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"name": "n8nio/n8n", "tags": tags})))
@@ -93,6 +93,24 @@ async fn discovery_proposes_the_newest_allowed_release_with_its_digest_and_repor
         )
         .mount(&server)
         .await;
+    // Dates for n8n's 3-day cool-down, from each image's config: 2.41.3 is a day old, 2.41.2 a month.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let created = |tag: &str, unix: u64| {
+        let config = format!("sha256:{:064x}", unix);
+        let manifest = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "digest": config, "size": 1}, "layers": []});
+        let blob = serde_json::json!({"created": aiwah_harness::clock::Utc::from_unix(unix).rfc3339(), "os": "linux"});
+        (
+            Mock::given(method("GET")).and(path(format!("/v2/n8nio/n8n/manifests/{tag}"))).respond_with(ResponseTemplate::new(200).set_body_json(manifest)),
+            Mock::given(method("GET")).and(path(format!("/v2/n8nio/n8n/blobs/{config}"))).respond_with(ResponseTemplate::new(200).set_body_json(blob)),
+        )
+    };
+    let month_old = now - 30 * 86_400;
+    for (tag, unix) in [("2.41.3", now - 86_400), ("2.41.2", month_old)] {
+        let (manifest, blob) = created(tag, unix);
+        manifest.mount(&server).await;
+        blob.mount(&server).await;
+    }
     let out = upgrade_check_async(copy.clone(), vec!["--only".into(), "n8n".into(), "--no-run".into(), "--registry".into(), server.uri()]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
@@ -104,8 +122,13 @@ async fn discovery_proposes_the_newest_allowed_release_with_its_digest_and_repor
     assert_eq!(n8n["candidate"]["image"], "n8nio/n8n:2.41.2");
     assert_eq!(n8n["candidate"]["digest"], digest);
     assert_eq!(n8n["candidate"]["reference"], format!("{}/n8nio/n8n:2.41.2", server.uri().trim_start_matches("http://")));
-    assert_eq!(n8n["held_back"], serde_json::json!([{"tag": "3.0.0", "reason": "bump-too-large", "bump": "major", "allowed": "minor"}]));
+    assert_eq!(n8n["held_back"][0], serde_json::json!({"tag": "3.0.0", "reason": "bump-too-large", "bump": "major", "allowed": "minor"}));
+    assert_eq!((n8n["held_back"][1]["tag"].as_str(), n8n["held_back"][1]["reason"].as_str()), (Some("2.41.3"), Some("cooling-down")), "{n8n:#}");
     assert_eq!(n8n["not_releases"], 3, "rc, latest, next");
+    assert_eq!(n8n["dates"][1]["tag"], "2.41.2");
+    assert_eq!((n8n["dates"][1]["source"].as_str(), n8n["dates"][1]["unix"].as_u64()), (Some("config-created"), Some(month_old)));
     let md = std::fs::read_to_string(reports[0].path().join("report.md")).unwrap();
-    assert!(md.contains(&format!("| n8n | n8nio/n8n:2.41.1 | n8nio/n8n:2.41.2 (patch) | `{digest}` | not run |")), "{md}");
+    let month_old_utc = aiwah_harness::clock::Utc::from_unix(month_old).rfc3339();
+    let row = format!("| n8n | n8nio/n8n:2.41.1 | n8nio/n8n:2.41.2 (patch) | `{digest}` | 3 d: 2.41.3 config created ");
+    assert!(md.contains(&row) && md.contains(&format!(", held back (2 d left); 2.41.2 config created {month_old_utc}, old enough | not run |")), "{md}");
 }

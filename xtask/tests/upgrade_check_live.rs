@@ -3,6 +3,7 @@
 //! newest 2.41.3 broken on purpose (its env contract changed: webhooks served under /hooks/ instead of
 //! /webhook/). The check must name 2.41.3 as the culprit with the scenarios it breaks, propose 2.41.2, and
 //! `--write` must put exactly that into a copy's manifest and images.env (never the checkout's own).
+//! The two newer tags are dated a week back (their config's `created`), past n8n's cool-down.
 //! Prints the measured wall time and number of suite runs. Needs the engine and the offline n8n image.
 
 use std::process::{Command, Stdio};
@@ -56,8 +57,12 @@ fn a_broken_newer_n8n_is_named_culprit_and_only_the_working_one_is_written() {
     let _pulled = PulledFrom(registry.host());
     let pushing = Instant::now();
     registry.push(&n8n, "n8nio/n8n:2.41.1").unwrap();
-    let working_digest = registry.push(&working.0, "n8nio/n8n:2.41.2").unwrap();
-    let broken_digest = registry.push(&broken.0, "n8nio/n8n:2.41.3").unwrap();
+    registry.push(&working.0, "n8nio/n8n:2.41.2").unwrap();
+    registry.push(&broken.0, "n8nio/n8n:2.41.3").unwrap();
+    // Built a moment ago, both would be held back by n8n's 3-day cool-down: date them a week back.
+    let week_ago = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 7 * 86_400;
+    let working_digest = registry.set_created("n8nio/n8n:2.41.2", week_ago).unwrap();
+    let broken_digest = registry.set_created("n8nio/n8n:2.41.3", week_ago).unwrap();
     eprintln!("pushed three n8n tags in {:.0} s", pushing.elapsed().as_secs_f64());
 
     let copy = StackCopy::new();
@@ -82,6 +87,7 @@ fn a_broken_newer_n8n_is_named_culprit_and_only_the_working_one_is_written() {
     assert_eq!(image["candidate"]["image"], "n8nio/n8n:2.41.3");
     assert_eq!(image["candidate"]["digest"], broken_digest.as_str());
     assert_eq!(image["fallback"]["digest"], working_digest.as_str());
+    assert_eq!((image["dates"][0]["source"].as_str(), image["dates"][0]["unix"].as_u64()), (Some("config-created"), Some(week_ago)), "{image:#}");
     let verdicts = report["outcome"]["verdicts"]["n8n"].as_array().unwrap();
     assert_eq!(verdicts.len(), 2, "{verdicts:?}");
     assert_eq!((verdicts[0]["verdict"].as_str(), verdicts[0]["image"].as_str()), (Some("breaks"), Some("n8nio/n8n:2.41.3")));

@@ -7,6 +7,7 @@ pub mod docker;
 pub mod migrate;
 pub mod obtain;
 pub mod overrides;
+pub mod pins;
 pub mod plan;
 pub mod probe;
 pub mod pull;

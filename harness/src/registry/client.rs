@@ -130,6 +130,16 @@ impl RegistryClient {
         Ok(ManifestHead { digest, media_type: header("content-type").unwrap_or_default() })
     }
 
+    /// `GET` a JSON document (a manifest, a config blob) in `repository`; `None` when the registry has no such thing.
+    pub(super) fn get_json(&self, url: &str, accept: &str, repository: &str) -> Result<Option<serde_json::Value>, RegistryError> {
+        let response = match self.send(reqwest::Method::GET, url, Some(accept), repository) {
+            Err(e) if e.failure == Failure::NotFound => return Ok(None),
+            other => other?,
+        };
+        let value = response.json().map_err(|e| self.error(Failure::Unexpected, url, format!("not the expected JSON: {e}")))?;
+        Ok(Some(value))
+    }
+
     /// Send once; on a Bearer challenge fetch an anonymous token for the scope and send again.
     fn send(&self, method: reqwest::Method, url: &str, accept: Option<&str>, repository: &str) -> Result<Response, RegistryError> {
         let scope = format!("repository:{repository}:pull");

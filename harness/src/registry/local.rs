@@ -100,6 +100,64 @@ impl LocalRegistry {
             .ok_or_else(|| Problem::new(format!("docker push {reference}"), format!("no digest in its output: {}", crate::problem::last_line(&out, "empty"))))
     }
 
+    /// Give the pushed `official` (`repository:tag`) another creation time: its config blob is read, its
+    /// `created` set to `unix`, stored as a new blob, and the tag's manifest re-pointed at it (the layers
+    /// stay). What the engine 20.10 cannot do at build time (no SOURCE_DATE_EPOCH), for the cool-down.
+    /// Returns the tag's new manifest digest.
+    pub fn set_created(&self, official: &str, unix: u64) -> Result<String> {
+        use sha2::Digest;
+        let (repository, tag) = official.rsplit_once(':').ok_or_else(|| Problem::new(format!("image {official:?}"), "is not repository:tag"))?;
+        let what = format!("local registry {}: {official}", self.url());
+        let fail = |e: String| Problem::new(&what, e);
+        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build().map_err(|e| fail(e.to_string()))?;
+        let base = format!("{}/v2/{repository}", self.url());
+        let manifest_type = "application/vnd.docker.distribution.manifest.v2+json";
+        let get = |url: &str, accept: &str| -> Result<serde_json::Value> {
+            let response = http.get(url).header("accept", accept).send().map_err(|e| fail(format!("GET {url}: {e}")))?;
+            let status = response.status();
+            if !status.is_success() {
+                return Err(fail(format!("GET {url}: HTTP {status}")));
+            }
+            response.json().map_err(|e| fail(format!("GET {url}: {e}")))
+        };
+        let mut manifest = get(&format!("{base}/manifests/{tag}"), manifest_type)?;
+        let config_digest =
+            manifest["config"]["digest"].as_str().ok_or_else(|| fail("its manifest names no config (not a single-platform image)".into()))?.to_string();
+        let mut config = get(&format!("{base}/blobs/{config_digest}"), "application/json")?;
+        config["created"] = crate::clock::Utc::from_unix(unix).rfc3339().into();
+        let bytes = serde_json::to_vec(&config).map_err(|e| fail(e.to_string()))?;
+        let digest = format!("sha256:{:x}", sha2::Sha256::digest(&bytes));
+        // A monolithic upload: POST for an upload URL, PUT the blob with its digest.
+        let started = http.post(format!("{base}/blobs/uploads/")).send().map_err(|e| fail(format!("blob upload: {e}")))?;
+        let location = started.headers().get("location").and_then(|l| l.to_str().ok()).map(String::from);
+        let location = location.ok_or_else(|| fail(format!("blob upload: HTTP {} without a Location", started.status())))?;
+        let location = if location.starts_with('/') { format!("{}{location}", self.url()) } else { location };
+        let separator = if location.contains('?') { '&' } else { '?' };
+        let put = http
+            .put(format!("{location}{separator}digest={digest}"))
+            .header("content-type", "application/octet-stream")
+            .body(bytes.clone())
+            .send()
+            .map_err(|e| fail(format!("blob upload: {e}")))?;
+        if !put.status().is_success() {
+            return Err(fail(format!("blob upload: HTTP {}", put.status())));
+        }
+        manifest["config"]["digest"] = digest.into();
+        manifest["config"]["size"] = bytes.len().into();
+        let put = http
+            .put(format!("{base}/manifests/{tag}"))
+            .header("content-type", manifest["mediaType"].as_str().unwrap_or(manifest_type).to_string())
+            .body(serde_json::to_vec(&manifest).map_err(|e| fail(e.to_string()))?)
+            .send()
+            .map_err(|e| fail(format!("manifest upload: {e}")))?;
+        let status = put.status();
+        let new_digest = put.headers().get("docker-content-digest").and_then(|d| d.to_str().ok()).map(String::from);
+        match new_digest {
+            Some(d) if status.is_success() => Ok(d),
+            _ => Err(fail(format!("manifest upload: HTTP {status}: {}", crate::problem::last_line(&put.text().unwrap_or_default(), "no body")))),
+        }
+    }
+
     /// Poll `GET /v2/` until it answers 200; fail at once when the process ends, naming its last log line.
     fn wait_ready(&mut self) -> Result<()> {
         let started = Instant::now();

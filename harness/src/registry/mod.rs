@@ -2,6 +2,7 @@
 //! tokens) and a real local registry for tests (Debian's `docker-registry`, distribution 2.8).
 
 pub mod client;
+pub mod dates;
 pub mod local;
 pub mod policy;
 pub mod reference;

@@ -79,6 +79,11 @@ impl Endpoint {
         &self.base
     }
 
+    /// Whether this is Docker Hub (whose own API tells tag push times).
+    pub fn is_docker_hub(&self) -> bool {
+        self.docker_hub
+    }
+
     /// The reference the engine pulls `image` by from here: the official name on Docker Hub,
     /// `host[:port][/prefix]/<name>:<tag>` elsewhere.
     pub fn pull_reference(&self, image: &ImageRef) -> String {

@@ -69,10 +69,23 @@ impl Suite {
 
     /// A new ephemeral copy of `stacks`, started and healthy (migrations applied).
     pub fn start(root: &Path, source: &Source, stacks: &[&str], progress: crate::engine::start::Progress) -> Result<Suite> {
+        Suite::start_with(root, source, stacks, progress, &mut |_| Ok(()))
+    }
+
+    /// [`Suite::start`], with `before_up` run once the images are on the engine and before anything
+    /// starts (`cargo xtask accept` pins the images by digest there, or refuses).
+    pub fn start_with(
+        root: &Path,
+        source: &Source,
+        stacks: &[&str],
+        progress: crate::engine::start::Progress,
+        before_up: &mut dyn FnMut(&mut Deployment) -> Result<()>,
+    ) -> Result<Suite> {
         let mut deployment = Deployment::ephemeral(root, source, stacks)?;
         // A fresh machine needs no separate image step: pull, else build the offline images.
         let names: Vec<String> = deployment.platform.stacks.iter().map(|s| s.name.clone()).collect();
         crate::engine::obtain::obtain(&mut deployment, &names, crate::engine::obtain::Pulls::Allowed)?;
+        before_up(&mut deployment)?;
         deployment.up(&[], START_DEADLINE, progress)?;
         Suite::around(deployment)
     }

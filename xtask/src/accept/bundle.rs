@@ -90,7 +90,7 @@ fn readme(release: &results::Release) -> String {
          Signed off {created} at commit `{commit}`{dirty}, {n} scenarios passed ({scope:?} run).\n\n\
          | file | what |\n|---|---|\n\
          | `release.toml` | commit, dirty flag, harness, engine and Compose versions, machine, time, options |\n\
-         | `images.lock` | service, image, tag, digest (registry digest, or image ID for images built here), tier |\n\
+         | `images.lock` | per running container: service, image, tag, how it ran (`runs_by`: registry digest, image ID for images built here, or the UI's build tag), what it was started as, digest, image ID, tier |\n\
          | `junit.xml` | nextest's JUnit report of the run |\n\
          | `results.json` | every scenario with its status and duration |\n\
          | `cucumber.json` | the scenarios' cucumber reports, merged |\n\
@@ -100,7 +100,7 @@ fn readme(release: &results::Release) -> String {
          minisign -Vm SHA256SUMS -p <key>   # the signature alone\n```\n\n\
          ## Reproduce\n\n```sh\ngit checkout {commit}\ncargo xtask images build --offline   # or: cargo xtask images pull\n\
          {features}cargo xtask accept{substitutes}{target}\n```\n\n\
-         The run uses the images of `images.lock`: check `docker image inspect` gives the same IDs/digests first.\n",
+         The run uses the images of `images.lock`: `docker pull <started_as>` for rows run by digest; check `docker image inspect` gives the same IDs for the others first.\n",
         created = release.created_utc,
         commit = release.git_commit,
         dirty = if release.git_dirty { " (with uncommitted changes)" } else { "" },

@@ -81,15 +81,25 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
     let reports = root.join("target/conformance").join(format!("accept-{stamp}"));
     std::fs::create_dir_all(&reports).map_err(|e| Problem::new(reports.display().to_string(), format!("cannot create: {e}")))?;
 
-    let resolved = images::resolve(&plan)?;
     let (suite, lock) = match &target {
         Some(_) => (None, images::ImagesLock::default()),
         None => {
-            let suite = Suite::start(root, &source, &shared::STACKS, &|line| eprintln!("  {line}"))?;
+            // Every image runs by digest (by image ID where built here): pinned once the images are
+            // on the engine, before anything starts.
+            let mut pins = None;
+            let mut pin = |deployment: &mut aiwah_harness::engine::Deployment| {
+                pins = Some(images::pin(deployment, args.allow_substitutes)?);
+                Ok(())
+            };
+            let suite = Suite::start_with(root, &source, &shared::STACKS, &|line| eprintln!("  {line}"), &mut pin)?;
+            let pins = pins.ok_or_else(|| Problem::new("accept", "the deployment started without its images pinned"))?;
             if suite.deployment()?.plan.by_official.iter().any(|(image, choice)| plan.choice(image) != Some(choice)) {
                 return Err(Problem::new("accept", "the images on the engine changed while the deployment started; nothing is signed off").into());
             }
-            let lock = images::lock(suite.deployment()?, &resolved)?;
+            let lock = images::lock(suite.deployment()?, &pins).map_err(|problems| {
+                eprintln!("accept: a running container is not the image its pin names; nothing is signed off:");
+                problems
+            })?;
             (Some(suite), lock)
         }
     };

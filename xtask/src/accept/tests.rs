@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use aiwah_harness::engine::pins::{ImagePins, Pin, RunsBy};
 use aiwah_harness::engine::{Choice, ImagePlan, Tier};
 use aiwah_harness::stack::Manifest;
 use aiwah_harness::suite::catalog::{self, Case};
 use aiwah_harness::suite::tiers::Tiers;
 
-use super::images::{DigestKind, ImagesLock, Running};
+use super::images::{self, ImagesLock};
 use super::nextest::{self, Scope};
 use super::refusal::Selection;
 use super::results::{self, Bundle, Release, Results, Status};
@@ -216,17 +217,42 @@ fn a_bundle_holding_a_secret_of_the_deployment_is_not_sealed() {
 }
 
 #[test]
-fn a_container_running_another_image_than_its_reference_resolved_to_is_refused_and_digests_are_kept_by_kind() {
-    let line = "supabase/kong|kong/kong:3.9.3|sha256:bbb|official|kong/kong:3.9.3";
-    let running = Running::parse(line).unwrap();
-    assert_eq!(running.repository_and_tag(), ("kong/kong", "3.9.3"));
-    let err = running.lock("sha256:aaa", None).unwrap_err().to_string();
-    assert!(err.starts_with("service supabase/kong: runs image sha256:bbb, but kong/kong:3.9.3 resolved to \"sha256:aaa\""), "{err}");
-    let pulled = running.lock("sha256:bbb", Some("sha256:ddd".into())).unwrap();
-    assert_eq!((pulled.digest.as_str(), pulled.digest_kind, pulled.tier), ("sha256:ddd", DigestKind::Registry, Tier::Official));
-    let built = Running::parse("ui/ui|aiwah/ui:0.1.0-ab12|sha256:ccc|source|aiwah/ui:0.1.0").unwrap().lock("sha256:ccc", None).unwrap();
-    assert_eq!((built.digest.as_str(), built.digest_kind, built.tag.as_str()), ("sha256:ccc", DigestKind::ImageId, "0.1.0-ab12"));
-    assert!(Running::parse("too|few").is_none());
+fn an_official_image_without_a_registry_digest_is_refused_unless_substitutes_are_allowed_and_the_lock_says_how_each_ran() {
+    let id = format!("sha256:{}", "1d".repeat(32));
+    let choice = |official: &str, image: &str, tier| Choice { official: official.into(), image: image.into(), tier, listens: vec![] };
+    let mut pins = ImagePins::default();
+    let pulled = Pin::of(&choice("postgres:17.6", "postgres:17.6", Tier::Official), &id, &[format!("postgres@sha256:{}", "d1".repeat(32))]);
+    let substitute = Pin::of(&choice("n8nio/n8n:2.41.1", "aiwah-offline/n8n:abc", Tier::Substitute), &id, &[]);
+    let ui = Pin::built_by_start(&choice("aiwah/ui:0.1.0", "aiwah/ui:0.1.0", Tier::Source), "aiwah/ui:0.1.0-ab12");
+    for pin in [pulled, substitute, ui] {
+        pins.by_official.insert(pin.official.clone(), pin);
+    }
+    assert!(images::unverifiable(&pins, false).is_none(), "pulled by digest, substitute by ID, UI by its build tag: nothing unverifiable");
+    // `kong/kong:3.9.3` tagged on this machine: an official name without a registry digest.
+    let tagged_here = Pin::of(&choice("kong/kong:3.9.3", "kong/kong:3.9.3", Tier::Official), &id, &[]);
+    assert_eq!(tagged_here.runs_by, RunsBy::ImageId);
+    pins.by_official.insert(tagged_here.official.clone(), tagged_here);
+    let refusal = images::unverifiable(&pins, false).expect("refused").to_string();
+    assert!(
+        refusal.starts_with("accept: official images without a registry digest on this engine (tagged or built here, not pulled): kong/kong:3.9.3;"),
+        "{refusal}"
+    );
+    assert!(!refusal.contains("postgres") && !refusal.contains('\n'), "{refusal}");
+    assert!(images::unverifiable(&pins, true).is_none(), "--allow-substitutes runs it by image ID");
+
+    // images.lock says per row how the container ran.
+    let running = aiwah_harness::engine::pins::Running {
+        service: "n8n/postgres".into(),
+        started_as: pins.by_official["postgres:17.6"].reference.clone(),
+        image_id: id.clone(),
+        tier: "official".into(),
+        official: "postgres:17.6".into(),
+    };
+    let pin = &pins.by_official["postgres:17.6"];
+    let row = aiwah_harness::engine::pins::check(&running, Some(pin), &id, std::slice::from_ref(&pin.reference)).unwrap();
+    let lock = toml::to_string_pretty(&ImagesLock { image: vec![row] }).unwrap();
+    assert!(lock.contains("runs_by = \"digest\"") && lock.contains(&format!("digest = \"sha256:{}\"", "d1".repeat(32))), "{lock}");
+    assert!(lock.contains(&format!("started_as = \"postgres@sha256:{}\"", "d1".repeat(32))), "{lock}");
 }
 
 #[test]

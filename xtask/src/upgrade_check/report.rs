@@ -8,6 +8,9 @@ use std::path::Path;
 use aiwah_harness::Problem;
 use serde::Serialize;
 
+use aiwah_harness::registry::dates::Dating;
+use aiwah_harness::registry::policy::Holdback;
+
 use super::discover::Discovery;
 use super::search::{Outcome, Status, Verdict};
 
@@ -86,7 +89,7 @@ impl Report<'_> {
 
     pub fn markdown(&self) -> String {
         let mut md = format!("# Upgrade check {}\n\nRegistry: {}\n\n", self.started_utc, self.registry);
-        md.push_str("| image | current | candidate | digest | verdict |\n|---|---|---|---|---|\n");
+        md.push_str("| image | current | candidate | digest | cool-down | verdict |\n|---|---|---|---|---|---|\n");
         for d in self.images {
             let (candidate, digest) = match &d.candidate {
                 Some(c) => (format!("{} ({})", c.image, c.bump), c.digest.clone()),
@@ -94,7 +97,7 @@ impl Report<'_> {
             };
             let held: Vec<String> = d.held_back.iter().map(|h| format!("{} held back", h.tag)).collect();
             let verdict = if d.candidate.is_some() { self.verdicts(&d.key) } else { held.join(", ") };
-            let _ = writeln!(md, "| {} | {} | {candidate} | `{digest}` | {verdict} |", d.key, d.current);
+            let _ = writeln!(md, "| {} | {} | {candidate} | `{digest}` | {} | {verdict} |", d.key, d.current, cooldown_cell(d));
         }
         if let Some(outcome) = self.outcome {
             md.push_str("\n## Scenarios × runs\n\n| scenario |");
@@ -148,6 +151,34 @@ impl Report<'_> {
         }
         md
     }
+}
+
+/// What the cool-down decided for an image: per release checked, its date and the date's source, and
+/// whether it was held back (`3 d: 2.41.3 config created 2026-12-01T10:00:00Z, held back (2 d left); ...`).
+pub fn cooldown_cell(d: &Discovery) -> String {
+    if d.cooldown_days == 0 {
+        return "none".into();
+    }
+    if d.dates.is_empty() {
+        return format!("{} d: no newer release to date", d.cooldown_days);
+    }
+    let entries: Vec<String> = d
+        .dates
+        .iter()
+        .map(|t| {
+            let date = match &t.dating {
+                Dating::Known(date) => format!("{} {}", date.source.label(), date.utc),
+                Dating::Unknown { why } => format!("no date ({why})"),
+            };
+            let held = d.held_back.iter().find(|h| h.tag == t.tag).map(|h| match &h.why {
+                Holdback::CoolingDown { days_left, .. } => format!("held back ({days_left} d left)"),
+                Holdback::DateUnknown { .. } => "held back (no date)".to_string(),
+                Holdback::BumpTooLarge { .. } => "held back (bump)".to_string(),
+            });
+            format!("{} {date}, {}", t.tag, held.unwrap_or_else(|| "old enough".into()))
+        })
+        .collect();
+    format!("{} d: {}", d.cooldown_days, entries.join("; "))
 }
 
 /// `YYYYMMDDTHHMMSSZ` for a Unix time.
