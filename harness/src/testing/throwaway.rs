@@ -29,7 +29,9 @@ pub struct Throwaway {
     /// Holds the env file (and whatever else a test puts next to it).
     dir: PathBuf,
     /// `AIWAH_IMAGE_SOURCE` for every command; `None` leaves it unset.
-    pub image_source: Option<String>,
+    image_source: Option<String>,
+    /// More variables for every command (its clean-up included).
+    extra_env: Vec<(String, String)>,
 }
 
 impl Throwaway {
@@ -47,7 +49,19 @@ impl Throwaway {
         let dir = std::env::temp_dir().join(format!("{name}-env"));
         std::fs::create_dir_all(&dir).expect("create the env folder");
         let ports = Ports { kong_http: free_port(), kong_https: free_port(), n8n: free_port(), ui: free_port() };
-        Throwaway { name, ports, root: root.to_path_buf(), xtask: PathBuf::from(xtask), dir, image_source: Some("offline".into()) }
+        Throwaway { name, ports, root: root.to_path_buf(), xtask: PathBuf::from(xtask), dir, image_source: Some("offline".into()), extra_env: Vec::new() }
+    }
+
+    /// Every command without `AIWAH_IMAGE_SOURCE` (the default source: a registry, a mirror).
+    pub fn without_image_source(mut self) -> Throwaway {
+        self.image_source = None;
+        self
+    }
+
+    /// `key=value` for every command, the clean-up at the end included.
+    pub fn with_env(mut self, key: &str, value: &str) -> Throwaway {
+        self.extra_env.push((key.to_string(), value.to_string()));
+        self
     }
 
     /// The folder the env file is in (private to this deployment; removed with it).
@@ -80,6 +94,7 @@ impl Throwaway {
             Some(source) => cmd.env("AIWAH_IMAGE_SOURCE", source),
             None => cmd.env_remove("AIWAH_IMAGE_SOURCE"),
         };
+        cmd.envs(self.extra_env.iter().map(|(k, v)| (k, v)));
         cmd
     }
 
