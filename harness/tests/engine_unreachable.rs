@@ -2,8 +2,9 @@
 //! into "official image, reported missing" or a quietly different tier). No engine needed: the
 //! CLI is pointed at a socket nothing listens on.
 
+use aiwah_harness::engine::teardown::Teardown;
 use aiwah_harness::engine::{ImagePlan, Source, docker};
-use aiwah_harness::stack::Manifest;
+use aiwah_harness::stack::{Compose, Invocation, Manifest};
 use aiwah_harness::suite::tiers::Tiers;
 
 #[test]
@@ -27,4 +28,27 @@ fn a_dead_engine_is_an_error_for_image_checks_plans_and_tiers() {
     // Control: sources that never ask the engine still resolve without one.
     let offline = ImagePlan::resolve(&root, &manifest, &Source::Offline).unwrap();
     assert_eq!(offline.by_official.len(), manifest.images.len());
+
+    // A copy whose engine went away mid-run: its teardown names the engine, in one line, and what
+    // becomes of the leftovers (xtask/tests/harness_faults.rs shows it in a real run).
+    let stack = root.join("stacks/supabase");
+    let teardown = Teardown {
+        deployment: "0badc0".into(),
+        compose: Compose::locate().unwrap(),
+        invocations: vec![Invocation {
+            project: "aiwah-0badc0-supabase".into(),
+            project_dir: stack.clone(),
+            files: vec![stack.join("compose.yml")],
+            env_files: vec![root.join("stacks/images.env")],
+            env: Default::default(),
+            inherit_env: false,
+        }],
+        ephemeral: true,
+        built_images: vec![],
+        workdir: dir.path().join("work"),
+    };
+    let err = teardown.run().unwrap_err().to_string();
+    assert!(err.starts_with(&format!("docker engine at {socket}: not reachable (")), "{err}");
+    assert!(err.contains("deployment 0badc0's containers, networks and volumes are left; the next run on this engine sweeps them"), "{err}");
+    assert!(!err.contains('\n'), "one line: {err}");
 }

@@ -49,7 +49,7 @@ enum Task {
     Up(up::Args),
     /// Stop stacks; volumes (the data) stay.
     Down(down::Args),
-    /// Restart a stack or a service and wait until healthy again.
+    /// Restart a stack or a service, applying compose files changed since `up` (volumes kept), and wait until healthy again.
     Restart(restart::Args),
     /// State, health, tier and ports of every service.
     Status(status::Args),

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use aiwah_harness::testing::Throwaway;
 use serde_json::{Value, json};
 
 /// In n8n's credential (encrypted); the probe workflow sends it as a header to the echo workflow, which answers it.
@@ -25,40 +26,25 @@ const SECRET_KEYS: &[&str] = &[
     "SECRET_KEY_BASE",
 ];
 
+/// The shared throwaway deployment, with what this test looks at.
 struct Rig {
+    deployment: Throwaway,
     name: String,
-    dir: tempfile::TempDir,
     n8n_port: u16,
-    kong_ports: (u16, u16),
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl Rig {
     fn new() -> Rig {
-        let tag = aiwah_harness::secrets::random::from_alphabet(b"0123456789abcdef", 6);
-        Rig { name: format!("aiwah-bk-{tag}"), dir: tempfile::tempdir().unwrap(), n8n_port: free_port(), kong_ports: (free_port(), free_port()) }
+        let deployment = Throwaway::new("aiwah-bk", env!("CARGO_BIN_EXE_xtask"));
+        Rig { name: deployment.name.clone(), n8n_port: deployment.ports.n8n, deployment }
     }
 
     fn env_file(&self) -> PathBuf {
-        self.dir.path().join(".env")
+        self.deployment.env_file()
     }
 
     fn xtask_with_env(&self, args: &[&str], env_file: &Path) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(args)
-            .env("AIWAH_DEPLOYMENT", &self.name)
-            .env("AIWAH_ENV_FILE", env_file)
-            .env("AIWAH_SHARED_NETWORK", format!("{}-shared", self.name))
-            .env("AIWAH_IMAGE_SOURCE", "offline")
-            .env("N8N_PORT", self.n8n_port.to_string())
-            .env("KONG_HTTP_PORT", self.kong_ports.0.to_string())
-            .env("KONG_HTTPS_PORT", self.kong_ports.1.to_string())
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
+        self.deployment.command(args).env("AIWAH_ENV_FILE", env_file).output().unwrap()
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -171,9 +157,9 @@ impl Rig {
 
 impl Drop for Rig {
     fn drop(&mut self) {
-        let _ = self.xtask_with_env(&["clean", "--volumes", "--yes"], &self.env_file());
+        // Containers first (the volume is in use until then); the rig's own clean-up follows.
+        let _ = self.deployment.run(&["clean", "--volumes", "--yes"]);
         let _ = Command::new("docker").args(["volume", "rm", "-f", &self.storage_volume()]).output();
-        let _ = std::fs::remove_dir_all(aiwah_harness::repo::this_checkout().join("target").join(format!("{}-deployment", self.name)));
     }
 }
 

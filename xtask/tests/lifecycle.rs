@@ -2,62 +2,46 @@
 //! up, status, logs, restart, down, up again with the data still there, clean. Runs under its own
 //! deployment name, env file, network and port so it never touches a developer's deployment.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use aiwah_harness::engine::docker;
 use aiwah_harness::engine::overrides::labels;
+use aiwah_harness::testing::{StackCopy, Throwaway, output_text};
 
+/// A throwaway persistent deployment (the shared rig) with what these tests look at.
 struct Lifecycle {
+    rig: Throwaway,
     name: String,
-    dir: tempfile::TempDir,
     port: u16,
-    /// The checkout the xtask binary runs in (its work folders are under `target/` there).
-    root: std::path::PathBuf,
 }
 
 impl Lifecycle {
     fn new() -> Lifecycle {
-        let tag = aiwah_harness::secrets::random::from_alphabet(b"0123456789abcdef", 6);
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        // The checkout this test runs in, not the one the harness crate was compiled in: a target
-        // folder seeded from another checkout carries that one's path (its leftovers went there).
-        let root = aiwah_harness::repo::find_root(&std::env::current_dir().unwrap()).unwrap();
-        Lifecycle { name: format!("aiwah-life-{tag}"), dir: tempfile::tempdir().unwrap(), port, root }
+        let rig = Throwaway::new("aiwah-life", env!("CARGO_BIN_EXE_xtask"));
+        Lifecycle { name: rig.name.clone(), port: rig.ports.n8n, rig }
     }
 
     fn xtask(&self, args: &[&str]) -> Output {
-        self.xtask_from(args, "offline")
+        self.rig.run(args)
     }
 
     /// With `AIWAH_IMAGE_SOURCE=source`: a command that resolved the plan again would decide other tiers.
     fn xtask_from(&self, args: &[&str], source: &str) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(args)
-            .current_dir(&self.root)
-            .env("AIWAH_DEPLOYMENT", &self.name)
-            .env("AIWAH_ENV_FILE", self.dir.path().join(".env"))
-            .env("AIWAH_SHARED_NETWORK", format!("{}-shared", self.name))
-            .env("AIWAH_IMAGE_SOURCE", source)
-            .env("N8N_PORT", self.port.to_string())
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
+        self.rig.command(args).env("AIWAH_IMAGE_SOURCE", source).output().unwrap()
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        self.ok_from(args, "offline")
+        self.rig.ok(args)
     }
 
     fn ok_from(&self, args: &[&str], source: &str) -> String {
         let out = self.xtask_from(args, source);
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "xtask {args:?} failed:\n{text}");
+        assert!(out.status.success(), "xtask {args:?} failed:\n{}", output_text(&out));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Where `up` writes the deployment's overrides and record.
     fn workdir(&self) -> std::path::PathBuf {
-        self.root.join("target").join(format!("{}-deployment", self.name))
+        self.rig.workdir()
     }
 
     /// Every file of the work folder with its modification time and a digest of its content (the
@@ -90,25 +74,17 @@ impl Lifecycle {
     }
 
     fn labelled(&self, kind: docker::Kind) -> Vec<String> {
-        docker::list(kind, &format!("{}={}", labels::DEPLOYMENT, self.name)).unwrap()
+        self.rig.labelled(kind)
     }
 
     fn psql(&self, sql: &str) -> String {
-        let container = docker::list(docker::Kind::Container, &format!("{}={}", labels::DEPLOYMENT, self.name))
-            .unwrap()
-            .into_iter()
-            .find(|c| c.contains("-postgres-"))
-            .expect("the n8n database container");
-        docker::docker(&["exec", &container, "psql", "-v", "ON_ERROR_STOP=1", "-tA", "-U", "n8n_admin", "-d", "n8n", "-c", sql]).unwrap()
+        psql(&self.rig, sql)
     }
 }
 
-impl Drop for Lifecycle {
-    fn drop(&mut self) {
-        // Whatever happened, leave nothing behind.
-        let _ = self.xtask(&["clean", "--volumes", "--yes"]);
-        let _ = std::fs::remove_dir_all(self.workdir());
-    }
+/// `psql` as n8n's database owner in the n8n stack's PostgreSQL.
+fn psql(rig: &Throwaway, sql: &str) -> String {
+    docker::docker(&["exec", &rig.container("n8n", "postgres"), "psql", "-v", "ON_ERROR_STOP=1", "-tA", "-U", "n8n_admin", "-d", "n8n", "-c", sql]).unwrap()
 }
 
 #[test]
@@ -117,7 +93,7 @@ fn up_status_logs_restart_down_up_keeps_data_then_clean_removes_everything() {
 
     let up = life.ok(&["up", "n8n"]);
     assert!(up.contains(&format!("http://127.0.0.1:{}", life.port)), "{up}");
-    assert!(life.dir.path().join(".env").is_file(), "up writes the env file when it is missing");
+    assert!(life.rig.env_file().is_file(), "up writes the env file when it is missing");
 
     let written = life.written();
     assert!(written.iter().any(|(f, _, _)| f.ends_with("n8n.override.yml")) && written.iter().any(|(f, _, _)| f.ends_with("deployment.json")), "{written:?}");
@@ -207,4 +183,58 @@ fn a_port_in_use_is_named_and_nothing_is_left_running() {
     assert!(workdir.join("deployment.json").is_file(), "positive control: {} exists while the test runs", workdir.display());
     drop(life);
     assert!(!workdir.exists(), "{} outlived the test", workdir.display());
+}
+
+/// `restart` applies a compose file changed since `up`: the changed service is recreated with the new
+/// configuration, the unchanged one keeps its container, and the volumes are the same ones (names, and
+/// the data written before in each). Runs over a copy of the stacks (the change must not
+/// touch the checkout). Costs: one n8n stack start (about 1-3 min here) and one database restart.
+#[test]
+fn restart_applies_a_changed_compose_file_and_keeps_the_volumes() {
+    let copy = StackCopy::new();
+    // Declared after the copy: dropped (cleaned) while the copy's compose files still exist.
+    let rig = Throwaway::in_root("aiwah-restart", env!("CARGO_BIN_EXE_xtask"), copy.root());
+    rig.ok(&["up", "n8n", "--timeout", "900"]);
+    psql(&rig, "create table kept (v text); insert into kept values ('written before the restart')");
+    // The volumes by name, each with a marker written before (the database's is the row above). The
+    // engine's CreatedAt cannot tell: the local driver reports the data folder's modification time.
+    let volumes = || {
+        let mut names = rig.labelled(docker::Kind::Volume);
+        names.sort();
+        names
+    };
+    let volumes_before = volumes();
+    assert_eq!(volumes_before.len(), 2, "control: the n8n stack has two volumes: {volumes_before:?}");
+    let marker = |verb: &str| docker::docker(&["exec", &rig.container("n8n", "n8n"), "sh", "-c", verb]).map(|o| o.trim().to_string());
+    marker("echo kept > /home/node/.n8n/aiwah-restart-marker").unwrap();
+    let (db, n8n) = (rig.container("n8n", "postgres"), rig.container("n8n", "n8n"));
+    let id = |c: &str| docker::docker(&["inspect", "--format", "{{.Id}}", c]).unwrap().trim().to_string();
+    let (db_id, n8n_id) = (id(&db), id(&n8n));
+    let env_of = |c: &str| docker::docker(&["inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", c]).unwrap();
+    assert!(!env_of(&db).contains("AIWAH_RESTART_PROBE="), "control: the variable is new");
+
+    // The operator edits the compose file: a variable on the database service.
+    copy.mutate(
+        "stacks/n8n/compose.yml",
+        "      PGDATA: /var/lib/postgresql/data\n",
+        "      PGDATA: /var/lib/postgresql/data\n      AIWAH_RESTART_PROBE: applied\n",
+    );
+    let out = rig.run(&["restart", "n8n", "--timeout", "900"]);
+    let said = output_text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.lines().any(|l| l.contains("recreated n8n/postgres") && !l.contains("n8n/n8n")), "says which service it recreated: {said}");
+
+    let db_after = rig.container("n8n", "postgres");
+    assert_ne!(id(&db_after), db_id, "the changed service runs in a new container");
+    assert!(env_of(&db_after).lines().any(|l| l == "AIWAH_RESTART_PROBE=applied"), "the new container runs the new configuration");
+    assert_eq!(id(&rig.container("n8n", "n8n")), n8n_id, "the unchanged service keeps its container (restarted, not recreated)");
+    assert_eq!(psql(&rig, "select v from kept").trim(), "written before the restart");
+    assert_eq!(volumes(), volumes_before, "the same volumes");
+    assert_eq!(marker("cat /home/node/.n8n/aiwah-restart-marker").unwrap(), "kept", "the n8n volume's marker is still there");
+
+    // Nothing changed since: a second restart recreates nothing.
+    let out = rig.run(&["restart", "n8n", "--timeout", "900"]);
+    let said = output_text(&out);
+    assert!(out.status.success() && said.contains("no service's compose configuration had changed"), "{said}");
+    assert_eq!(id(&rig.container("n8n", "postgres")), id(&db_after));
 }

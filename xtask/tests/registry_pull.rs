@@ -4,42 +4,27 @@
 //! `--no-pull` refuses, naming them; a mirror nobody answers on gives one line and the offline
 //! substitutes. Each test runs its own persistent deployment (name, env file, network, port).
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use aiwah_harness::engine::docker;
-use aiwah_harness::engine::overrides::labels;
 use aiwah_harness::registry::local::LocalRegistry;
 use aiwah_harness::stack::Manifest;
+use aiwah_harness::testing::Throwaway;
 
+/// A throwaway deployment (the shared rig) whose commands pull through `mirror`.
 struct Up {
-    name: String,
-    dir: tempfile::TempDir,
-    port: u16,
-    root: std::path::PathBuf,
+    rig: Throwaway,
     mirror: String,
 }
 
 impl Up {
     fn new(mirror: &str) -> Up {
-        let tag = aiwah_harness::secrets::random::from_alphabet(b"0123456789abcdef", 6);
-        let port = free_port();
-        let root = aiwah_harness::repo::find_root(&std::env::current_dir().unwrap()).unwrap();
-        Up { name: format!("aiwah-pull-{tag}"), dir: tempfile::tempdir().unwrap(), port, root, mirror: mirror.to_string() }
+        let rig = Throwaway::new("aiwah-pull", env!("CARGO_BIN_EXE_xtask")).without_image_source().with_env("AIWAH_REGISTRY_MIRROR", mirror);
+        Up { rig, mirror: mirror.to_string() }
     }
 
     fn xtask(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(args)
-            .current_dir(&self.root)
-            .env("AIWAH_DEPLOYMENT", &self.name)
-            .env("AIWAH_ENV_FILE", self.dir.path().join(".env"))
-            .env("AIWAH_SHARED_NETWORK", format!("{}-shared", self.name))
-            .env("AIWAH_REGISTRY_MIRROR", &self.mirror)
-            .env_remove("AIWAH_IMAGE_SOURCE")
-            .env("N8N_PORT", self.port.to_string())
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
+        self.rig.run(args)
     }
 
     /// `service → tier` as `status -o json` shows them (the containers' labels).
@@ -51,14 +36,7 @@ impl Up {
     }
 
     fn containers(&self) -> Vec<String> {
-        docker::list(docker::Kind::Container, &format!("{}={}", labels::DEPLOYMENT, self.name)).unwrap()
-    }
-}
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        let _ = self.xtask(&["clean", "--volumes", "--yes"]);
-        let _ = std::fs::remove_dir_all(self.root.join("target").join(format!("{}-deployment", self.name)));
+        self.rig.labelled(docker::Kind::Container)
     }
 }
 

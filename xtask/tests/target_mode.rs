@@ -9,72 +9,39 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use aiwah_harness::engine::docker;
-use aiwah_harness::engine::overrides::labels;
 use aiwah_harness::suite::target::{Capability, Target};
-
-struct Second {
-    name: String,
-    dir: tempfile::TempDir,
-    /// Host ports: Kong HTTP and HTTPS, n8n, UI (free when the test started).
-    ports: [u16; 4],
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use aiwah_harness::testing::Throwaway;
 
 fn root() -> PathBuf {
     aiwah_harness::repo::this_checkout()
 }
 
+/// The second deployment: the shared throwaway rig (name, env file, network, ports of its own). Its
+/// shell ([`Throwaway::env`]) is the one the target run gets too: a `[docker]` deployment is opened
+/// the way `cargo xtask status` opens it.
+struct Second {
+    rig: Throwaway,
+}
+
 impl Second {
     fn new() -> Second {
-        let tag = aiwah_harness::secrets::random::from_alphabet(b"0123456789abcdef", 6);
-        Second { name: format!("aiwah-target-{tag}"), dir: tempfile::tempdir().unwrap(), ports: [free_port(), free_port(), free_port(), free_port()] }
+        Second { rig: Throwaway::new("aiwah-target", env!("CARGO_BIN_EXE_xtask")) }
     }
 
-    /// The shell this deployment is run from: its name, env file, network and ports. A `[docker]`
-    /// deployment is opened the way `cargo xtask status` opens it, so the target run gets it too.
     fn env(&self) -> Vec<(&'static str, String)> {
-        let [kong, kong_tls, n8n, ui] = self.ports.map(|p| p.to_string());
-        vec![
-            ("AIWAH_DEPLOYMENT", self.name.clone()),
-            ("AIWAH_ENV_FILE", self.dir.path().join(".env").display().to_string()),
-            ("AIWAH_SHARED_NETWORK", format!("{}-shared", self.name)),
-            ("KONG_HTTP_PORT", kong),
-            ("KONG_HTTPS_PORT", kong_tls),
-            ("N8N_PORT", n8n),
-            ("UI_PORT", ui),
-        ]
+        self.rig.env()
     }
 
     fn xtask(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(args)
-            .current_dir(root())
-            .envs(self.env())
-            .env("AIWAH_IMAGE_SOURCE", "offline")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
+        self.rig.run(args)
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.xtask(args);
-        assert!(out.status.success(), "xtask {args:?} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.rig.ok(args)
     }
 
     fn containers(&self) -> Vec<String> {
-        docker::list(docker::Kind::Container, &format!("{}={}", labels::DEPLOYMENT, self.name)).unwrap()
-    }
-}
-
-impl Drop for Second {
-    fn drop(&mut self) {
-        // Whatever happened, leave nothing behind.
-        let _ = self.xtask(&["clean", "--volumes", "--yes"]);
-        let _ = std::fs::remove_dir_all(root().join("target").join(format!("{}-deployment", self.name)));
+        self.rig.labelled(docker::Kind::Container)
     }
 }
 
@@ -122,7 +89,7 @@ fn the_suite_against_a_running_deployment_gives_the_ephemeral_results_and_leaves
     second.ok(&["up", "--offline", "--timeout", "900"]);
     assert!(!second.containers().is_empty(), "up started the second deployment");
 
-    let file = second.dir.path().join("target.toml");
+    let file = second.rig.dir().join("target.toml");
     let shown = second.ok(&["status", "-o", "target", file.to_str().unwrap()]);
     let target = Target::load(&file).unwrap();
     use std::os::unix::fs::PermissionsExt as _;
@@ -130,8 +97,8 @@ fn the_suite_against_a_running_deployment_gives_the_ephemeral_results_and_leaves
     for secret in [&target.anon_key, &target.service_role_key, target.jwt_secret.as_ref().unwrap(), &target.n8n_api_key] {
         assert!(!shown.contains(secret.as_str()), "status -o target printed a secret: {shown}");
     }
-    assert_eq!(target.kong_url, format!("http://127.0.0.1:{}", second.ports[0]));
-    assert_eq!(target.docker.as_ref().unwrap().deployment, second.name);
+    assert_eq!(target.kong_url, format!("http://127.0.0.1:{}", second.rig.ports.kong_http));
+    assert_eq!(target.docker.as_ref().unwrap().deployment, second.rig.name);
     let again = second.xtask(&["status", "-o", "target", file.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&again.stderr);
     assert!(!again.status.success() && err.lines().any(|l| l.starts_with("error: ") && l.contains("exists already") && l.contains("--force")), "{err}");

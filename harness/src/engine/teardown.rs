@@ -31,7 +31,20 @@ impl Teardown {
         if self.ephemeral && self.remove_labelled().is_ok_and(|left| left.is_empty()) {
             return Ok(());
         }
-        self.run_by_compose()
+        self.run_by_compose().map_err(|problem| self.explain(problem))
+    }
+
+    /// An engine that no longer answers (dockerd stopped mid-run) is named as the cause, in one
+    /// line that says what happens to the leftovers, instead of the first call that failed on it.
+    fn explain(&self, problem: Problem) -> Problem {
+        match docker::engine_version() {
+            Ok(_) => problem,
+            Err(_) => Problem::new(docker::engine_name(), format!("not reachable ({})", problem.message)).hint(format!(
+                "deployment {}'s containers, networks and volumes are left; the next run on this engine sweeps them{}",
+                self.deployment,
+                if self.ephemeral { "" } else { " (persistent: cargo xtask down once the engine is back)" }
+            )),
+        }
     }
 
     /// An ephemeral copy's data goes anyway: every container of it is killed and removed in one

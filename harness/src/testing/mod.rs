@@ -1,9 +1,13 @@
 //! Support for the harness's own tests: a copy of the checkout's stacks in a temporary folder, with
-//! a generated `.env`, that a test can mutate to prove a check fails on what it must catch.
+//! a generated `.env`, that a test can mutate to prove a check fails on what it must catch; and a
+//! throwaway persistent deployment for the live tests of `cargo xtask`.
 
 use std::path::{Path, PathBuf};
 
 use crate::secrets::{self, Template};
+
+mod throwaway;
+pub use throwaway::{Ports, Throwaway, output_text};
 
 /// A copy of `stacks/` (compose files, manifest, offline recipes), `fixtures/` and `features/` with a generated `.env`.
 pub struct StackCopy {
