@@ -11,7 +11,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::{EngineProxy, Run, Stream, conformance_binary, left_of, wait_for_bulk_insert};
+use support::{EngineProxy, NestedNextest, Run, Stream, conformance_binary, left_of, wait_for_bulk_insert};
 
 /// A run that hangs is stopped here and fails the test: far beyond a healthy run's 1-3 minutes.
 const RUN_LIMIT: Duration = Duration::from_secs(900);
@@ -119,4 +119,40 @@ fn two_runs_at_once_on_one_engine_both_pass_in_deployments_of_their_own() {
         assert!(left_of(id).is_empty(), "run of {id} left {:?}", left_of(id));
     }
     println!("measured: both runs over in {:.1} s and {:.1} s", a.elapsed.as_secs_f64(), b.elapsed.as_secs_f64());
+}
+
+/// Two `cargo nextest run`s of the suite at once, each through nextest's setup script and a holder of
+/// its own (the path CI and developers take), over the small fixture with the supabase stack only.
+/// Costs: two supabase-stack starts at once (2-4 min here).
+#[test]
+fn two_nextest_runs_at_once_each_hold_a_deployment_of_their_own() {
+    let runs = [NestedNextest::start("small"), NestedNextest::start("small")];
+    // Which suite deployments exist, sampled while the runs go on (others' tests may add theirs).
+    let mut seen: Vec<std::collections::BTreeSet<String>> = Vec::new();
+    let started = Instant::now();
+    let mut runs = runs.map(Some);
+    let mut done = Vec::new();
+    while done.len() < 2 {
+        assert!(started.elapsed() < RUN_LIMIT, "the runs hung: still going after {} s", RUN_LIMIT.as_secs());
+        seen.push(support::suite_deployments());
+        for slot in runs.iter_mut() {
+            if slot.as_mut().is_some_and(NestedNextest::ended) {
+                done.push(slot.take().unwrap().finish());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let mut ids = Vec::new();
+    for (status, text) in &done {
+        assert!(status.success(), "a run failed:\n{text}");
+        assert!(text.contains("2 tests run: 2 passed"), "both scenarios ran and passed:\n{text}");
+        let id = text.lines().find_map(|l| l.split("aiwah: suite deployment ").nth(1)?.split_once(" removed")).map(|(id, _)| id.to_string());
+        ids.push(id.unwrap_or_else(|| panic!("the run says its deployment was removed:\n{text}")));
+    }
+    assert_ne!(ids[0], ids[1], "separate deployments");
+    assert!(seen.iter().any(|now| now.contains(&ids[0]) && now.contains(&ids[1])), "both deployments existed at the same time: {ids:?}");
+    for id in &ids {
+        assert!(left_of(id).is_empty(), "run of {id} left {:?}", left_of(id));
+    }
+    println!("measured: both nextest runs over in {:.1} s", started.elapsed().as_secs_f64());
 }

@@ -102,8 +102,11 @@ pub fn hold(root: &Path, source: &Source, args: &HoldArgs) -> Result<()> {
     // Opened now, while the run lives: its end is told there, and readers of a captured run (CI
     // logs, pipes) see the end of their stream only when the copy is gone.
     let mut run_stream = RunStream::open(&args.watch);
-    eprintln!("holder: starting the suite deployment (stacks {})", shared::STACKS.join(", "));
-    let suite = Suite::start(root, source, &shared::STACKS, &|line| eprintln!("  {line}"))?;
+    // Every stack, unless the run narrows them (AIWAH_SUITE_STACKS), as a standalone runner does.
+    let stacks = shared::standalone_stacks();
+    eprintln!("holder: starting the suite deployment (stacks {})", stacks.join(", "));
+    let stacks: Vec<&str> = stacks.iter().map(String::as_str).collect();
+    let suite = Suite::start(root, source, &stacks, &|line| eprintln!("  {line}"))?;
     let ready_in = started.elapsed();
     let handle = serde_json::to_string_pretty(&suite.deployment()?.handle()?).map_err(|e| Problem::new("handle", e.to_string()))?;
     let file = args.reports.join("handle.json");

@@ -23,8 +23,8 @@ pub const ROOT_ENV: &str = "AIWAH_SUITE_ROOT";
 /// Stacks a suite deployment runs: every scenario can then find its services.
 pub const STACKS: [&str; 3] = ["supabase", "n8n", "ui"];
 
-/// Narrows the stacks a standalone runner starts (comma-separated; `cargo xtask upgrade-check` leaves the
-/// UI out when none of its scenarios needs it). Unset: [`STACKS`].
+/// Narrows the stacks a suite deployment starts, standalone or held for a nextest run (comma-separated;
+/// `cargo xtask upgrade-check` leaves the UI out when none of its scenarios needs it). Unset: [`STACKS`].
 pub const STACKS_ENV: &str = "AIWAH_SUITE_STACKS";
 
 /// The stacks a standalone runner starts: [`STACKS_ENV`] or every stack.

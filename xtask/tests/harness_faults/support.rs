@@ -275,3 +275,63 @@ fn pipe(mut from: UnixStream, mut to: UnixStream) {
         let _ = to.shutdown(std::net::Shutdown::Write);
     });
 }
+
+/// The ephemeral deployments on the engine now (their ids).
+pub fn suite_deployments() -> std::collections::BTreeSet<String> {
+    let out =
+        docker::docker(&["ps", "--filter", &format!("label={}=true", labels::EPHEMERAL), "--format", &format!("{{{{.Label \"{}\"}}}}", labels::DEPLOYMENT)]);
+    out.unwrap_or_default().lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+}
+
+/// `cargo nextest run` of a fixture's scenarios, nested in this test: nextest's setup script starts a
+/// holder of the run's own deployment (supabase stack only), as in an ordinary run.
+pub struct NestedNextest {
+    child: Child,
+    /// Read to the end of each stream: the holder keeps a captured run's stderr open until its
+    /// deployment is removed, so the end of the streams is the end of the run.
+    readers: Vec<JoinHandle<String>>,
+}
+
+impl NestedNextest {
+    pub fn start(fixture: &str) -> NestedNextest {
+        let features = root().join("harness/suite/tests/fixtures/harness_faults").join(fixture);
+        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cmd.args(["nextest", "run", "-p", "aiwah-suite", "--test", "conformance", "--no-fail-fast", "-E", "test(/^faults::/)"])
+            .current_dir(root())
+            .env(FEATURES_ENV, &features)
+            .env(STACKS_ENV, "supabase")
+            .env("AIWAH_IMAGE_SOURCE", "offline")
+            .env_remove(HANDLE_ENV)
+            .env_remove(TARGET_ENV)
+            .env_remove(REPORTS_ENV)
+            .env_remove("AIWAH_REGISTRY_MIRROR")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // The outer nextest's variables describe this test, not the runs started here.
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("NEXTEST")) {
+            cmd.env_remove(key);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let read = |mut pipe: Box<dyn std::io::Read + Send>| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = pipe.read_to_string(&mut text);
+                text
+            })
+        };
+        let readers = vec![read(Box::new(child.stdout.take().unwrap())), read(Box::new(child.stderr.take().unwrap()))];
+        NestedNextest { child, readers }
+    }
+
+    pub fn ended(&mut self) -> bool {
+        self.readers.iter().all(JoinHandle::is_finished) && self.child.try_wait().unwrap().is_some()
+    }
+
+    /// Its exit status and everything it printed, the holder's last words included.
+    pub fn finish(mut self) -> (ExitStatus, String) {
+        let status = self.child.wait().unwrap();
+        let text = self.readers.drain(..).map(|r| r.join().unwrap_or_default()).collect::<Vec<_>>().join("\n");
+        (status, text)
+    }
+}
