@@ -110,7 +110,7 @@ EOF
   say "postgres: docker stop took $(since "$t0") s"
   check "docker stop: exit code 0" test "$(docker inspect -f '{{.State.ExitCode}}' "$c")" = 0
   check "docker stop: clean shutdown logged" logs_have "$c" "database system is shut down"
-  docker rm "$c" >/dev/null
+  docker rm -v "$c" >/dev/null
 
   t0=$(now)
   "${run[@]}" --name "$c-2" "$img" >/dev/null
@@ -172,7 +172,7 @@ prove_placeholder() {
   say "placeholder: docker stop took $took s"
   check "SIGTERM: exits promptly (${took}s < 2s) with code 0" bash -c "
     awk -v t=$took 'BEGIN { exit !(t < 2) }' && test \"\$(docker inspect -f '{{.State.ExitCode}}' $c)\" = 0"
-  docker rm -f "$c" >/dev/null
+  docker rm -f -v "$c" >/dev/null
 }
 
 prove_n8n() {

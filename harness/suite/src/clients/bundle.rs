@@ -55,7 +55,7 @@ pub fn scan_dir(dir: &Path, service_key: &str) -> Result<Scan> {
 pub fn extract(image: &str, path: &str, dest: &Path) -> Result<()> {
     let id = docker::docker(&["create", image, "true"])?.trim().to_string();
     let result = docker::docker(&["cp", &format!("{id}:{path}"), &dest.display().to_string()]).map(|_| ());
-    let _ = docker::docker(&["rm", "-f", &id]);
+    let _ = docker::docker(&["rm", "-f", "-v", &id]);
     result.map_err(|p| Problem::new(format!("image {image}"), format!("cannot copy {path} out: {}", p.message)))
 }
 
