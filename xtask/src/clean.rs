@@ -66,7 +66,11 @@ fn clean_by_labels(name: &str, volumes: bool) -> Result<(), Problems> {
     if volumes {
         let data = deploy::data_volumes(name)?;
         docker::remove(Kind::Volume, &data)?;
-        eprintln!("deleted {} volumes: {}", data.len(), data.join(", "));
+        if data.is_empty() {
+            eprintln!("no data volumes of deployment {name} to delete");
+        } else {
+            eprintln!("deleted {} volumes: {}", data.len(), data.join(", "));
+        }
     } else if !deploy::data_volumes(name)?.is_empty() {
         eprintln!("volumes kept (their data needs the .env that created them)");
     }
