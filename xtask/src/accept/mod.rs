@@ -107,7 +107,7 @@ pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
         Some(suite) => deployment_secrets(root, suite)?,
         None => Vec::new(),
     };
-    let junit_file = target_dir(root).join("nextest/ci/junit.xml");
+    let junit_file = root.join(NEXTEST_CI_JUNIT);
     let _ = std::fs::remove_file(&junit_file);
     let passed = run_suite(root, &selection, scope, suite.as_ref(), &reports, target.as_deref())?;
     report::finish(&reports, &cases, suite.as_ref().map(|s| &s.tiers).unwrap_or(&tiers))?;
@@ -229,6 +229,6 @@ fn deployment_secrets(root: &Path, suite: &Suite) -> Result<Vec<(String, String)
         .collect())
 }
 
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
-}
+/// Where nextest writes the ci profile's JUnit report: its store is `target/nextest` under the
+/// workspace root (its `store.dir` default), also when `CARGO_TARGET_DIR` moves the build elsewhere.
+const NEXTEST_CI_JUNIT: &str = "target/nextest/ci/junit.xml";
