@@ -24,12 +24,22 @@ pub struct Args {
 
 pub fn run(root: &Path, args: Args) -> Result<(), Problems> {
     deploy::require_engine()?;
+    let name = aiwah_harness::engine::deployment::persistent_name()?;
+    let cleaned = clean(root, &name, &args);
+    if cleaned.is_ok() && args.volumes {
+        // No data, no deployment: its work folder (overrides, record) goes too.
+        let _ = std::fs::remove_dir_all(aiwah_harness::engine::deployment::persistent_workdir(root, &name));
+    }
+    cleaned
+}
+
+fn clean(root: &Path, name: &str, args: &Args) -> Result<(), Problems> {
     if args.volumes {
         deploy::confirm("delete every volume of the persistent deployment — all Supabase and n8n data?", args.yes, "cargo xtask clean --volumes")?;
     }
     if !aiwah_harness::engine::deployment::env_file(root).exists() {
         // Without .env compose cannot read the stacks; the engine's labels still say what is ours.
-        return clean_by_labels(&aiwah_harness::engine::deployment::persistent_name()?, args.volumes);
+        return clean_by_labels(name, args.volumes);
     }
     let deployment = deploy::persistent(root, &args.source.source()?, vec![])?;
     for stack in deploy::stack_names(&deployment.platform).iter().rev() {

@@ -70,4 +70,10 @@ fn a_database_refusing_the_env_password_is_explained_and_up_stops_what_it_starte
     assert!(text.contains("stopping supabase again"), "stops what it started:\n{text}");
     assert!(deployment.labelled(Kind::Container).is_empty(), "nothing left running: {:?}", deployment.labelled(Kind::Container));
     assert!(!deployment.labelled(Kind::Volume).is_empty(), "the data is kept");
+
+    // Deleting the data ends the deployment: nothing of it is left, its work folder included.
+    assert!(deployment.workdir().is_dir(), "up wrote its work folder");
+    deployment.ok(&["clean", "--volumes", "--yes"]);
+    assert!(deployment.labelled(Kind::Volume).is_empty() && deployment.labelled(Kind::Network).is_empty(), "data and networks removed");
+    assert!(!deployment.workdir().exists(), "work folder removed: {}", deployment.workdir().display());
 }

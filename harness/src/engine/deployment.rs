@@ -330,7 +330,7 @@ fn copy_workdir(id: &str) -> PathBuf {
 }
 
 /// Where the persistent deployment `name` keeps its overrides and its record.
-fn persistent_workdir(root: &Path, name: &str) -> PathBuf {
+pub fn persistent_workdir(root: &Path, name: &str) -> PathBuf {
     root.join("target").join(format!("{name}-deployment"))
 }
 
