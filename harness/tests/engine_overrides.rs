@@ -10,16 +10,32 @@ use aiwah_harness::secrets::{self, Template};
 use aiwah_harness::stack::topology::Topology;
 use aiwah_harness::stack::{Compose, LoadOptions, Manifest, Platform};
 
+/// The checkout's stacks with a fresh `.env` in a temporary folder and the offline image plan.
+struct Fixture {
+    root: std::path::PathBuf,
+    dir: tempfile::TempDir,
+    env: std::path::PathBuf,
+    compose: Compose,
+    platform: Platform,
+    manifest: Manifest,
+    plan: ImagePlan,
+}
+
+impl Fixture {
+    fn offline() -> Fixture {
+        let root = aiwah_harness::repo::this_checkout();
+        let dir = tempfile::tempdir().unwrap();
+        let env = dir.path().join(".env");
+        secrets::ensure(&Template::load(&root).unwrap(), &env).unwrap();
+        let (compose, platform, manifest) = (Compose::locate().unwrap(), Platform::load(&root).unwrap(), Manifest::load(&root).unwrap());
+        let plan = ImagePlan::resolve(&root, &manifest, &Source::Offline).unwrap();
+        Fixture { root, dir, env, compose, platform, manifest, plan }
+    }
+}
+
 #[test]
 fn ephemeral_offline_copy_is_labelled_isolated_and_on_loopback() {
-    let root = aiwah_harness::repo::this_checkout();
-    let dir = tempfile::tempdir().unwrap();
-    let env = dir.path().join(".env");
-    secrets::ensure(&Template::load(&root).unwrap(), &env).unwrap();
-    let compose = Compose::locate().unwrap();
-    let platform = Platform::load(&root).unwrap();
-    let manifest = Manifest::load(&root).unwrap();
-    let plan = ImagePlan::resolve(&root, &manifest, &Source::Offline).unwrap();
+    let Fixture { root, dir, env, compose, platform, manifest, plan } = Fixture::offline();
     let owner =
         Owner { deployment: "t1a2b3".into(), run: "4242@1".into(), ephemeral: true, pinned_ports: BTreeMap::from([("supabase/kong/8000".to_string(), 40123)]) };
     let shared = "aiwah-t1a2b3-net".to_string();
@@ -88,14 +104,7 @@ fn ephemeral_offline_copy_is_labelled_isolated_and_on_loopback() {
 #[test]
 fn pinned_images_are_named_by_digest_or_image_id_in_the_override() {
     use aiwah_harness::engine::pins::{ImagePins, Pin};
-    let root = aiwah_harness::repo::this_checkout();
-    let dir = tempfile::tempdir().unwrap();
-    let env = dir.path().join(".env");
-    secrets::ensure(&Template::load(&root).unwrap(), &env).unwrap();
-    let compose = Compose::locate().unwrap();
-    let platform = Platform::load(&root).unwrap();
-    let manifest = Manifest::load(&root).unwrap();
-    let plan = ImagePlan::resolve(&root, &manifest, &Source::Offline).unwrap();
+    let Fixture { root, dir, env, compose, platform, manifest, plan } = Fixture::offline();
     let owner = Owner { deployment: "t9f8e7".into(), run: "4242@1".into(), ephemeral: true, pinned_ports: BTreeMap::new() };
     let digest = format!("127.0.0.1:5000/postgres@sha256:{}", "d1".repeat(32));
     let id = format!("sha256:{}", "1d".repeat(32));

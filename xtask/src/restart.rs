@@ -92,16 +92,8 @@ struct Container {
 
 /// service → its container (running or not), as compose lists them.
 fn containers(deployment: &Deployment, stack: &str) -> Result<BTreeMap<String, Container>, Problems> {
-    let mut cmd = deployment.compose_command(stack)?;
-    cmd.args(["ps", "--all", "--no-trunc", "--format", "json"]);
-    let out = compose(&mut cmd, stack, "docker compose ps")?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    // One JSON object per line (older compose: one array).
-    let values: Vec<serde_json::Value> = match serde_json::from_str::<serde_json::Value>(text.trim()) {
-        Ok(serde_json::Value::Array(items)) => items,
-        _ => text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect(),
-    };
-    Ok(values
+    Ok(deployment
+        .compose_ps(stack)?
         .iter()
         .map(|v| {
             let labels = v["Labels"].as_str().unwrap_or_default();

@@ -123,17 +123,22 @@ impl Deployment {
         services.map(|s| format!("{s}: {}", self.logs(stack, s, 5).unwrap_or_default().lines().map(str::trim).collect::<Vec<_>>().join(" | "))).collect()
     }
 
-    /// Every container of `stack` with its state and health.
-    pub fn states(&self, stack: &str) -> Result<Vec<ServiceState>> {
+    /// `docker compose ps --all` of `stack`: one JSON object per container (full IDs).
+    pub fn compose_ps(&self, stack: &str) -> Result<Vec<serde_json::Value>> {
         let invocation = self.platform.invocation(self.platform.stack(stack)?, &self.opts)?;
-        let out = compose::run(self.compose.command(&invocation).args(["ps", "--all", "--format", "json"]), "docker compose ps")?;
+        let out = compose::run(self.compose.command(&invocation).args(["ps", "--all", "--no-trunc", "--format", "json"]), "docker compose ps")?;
         let text = String::from_utf8_lossy(&out.stdout);
         // Compose prints one JSON object per line (older versions: one array).
-        let values: Vec<serde_json::Value> = match serde_json::from_str::<serde_json::Value>(text.trim()) {
+        Ok(match serde_json::from_str::<serde_json::Value>(text.trim()) {
             Ok(serde_json::Value::Array(items)) => items,
             _ => text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect(),
-        };
-        Ok(values
+        })
+    }
+
+    /// Every container of `stack` with its state and health.
+    pub fn states(&self, stack: &str) -> Result<Vec<ServiceState>> {
+        Ok(self
+            .compose_ps(stack)?
             .iter()
             .map(|v| ServiceState {
                 service: v["Service"].as_str().unwrap_or_default().to_string(),
