@@ -11,7 +11,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::{EngineProxy, NestedNextest, Run, Stream, conformance_binary, left_of, wait_for_bulk_insert};
+use support::{EngineProxy, NestedNextest, Run, Stream, conformance_binary, leaked_by, left_of, wait_for_bulk_insert};
 
 /// A run that hangs is stopped here and fails the test: far beyond a healthy run's 1-3 minutes.
 const RUN_LIMIT: Duration = Duration::from_secs(900);
@@ -115,8 +115,9 @@ fn two_runs_at_once_on_one_engine_both_pass_in_deployments_of_their_own() {
     }
     assert_eq!((both[0].len(), both[1].len()), (1, 1), "{both:?}");
     assert_ne!(both[0], both[1], "separate deployments");
+    let texts = format!("--- run A:\n{}\n--- run B:\n{}", a.text(), b.text());
     for id in both.iter().flatten() {
-        assert!(left_of(id).is_empty(), "run of {id} left {:?}", left_of(id));
+        assert!(leaked_by(id, &texts).is_empty(), "run of {id} left {:?}\n{texts}", leaked_by(id, &texts));
     }
     println!("measured: both runs over in {:.1} s and {:.1} s", a.elapsed.as_secs_f64(), b.elapsed.as_secs_f64());
 }
@@ -146,13 +147,16 @@ fn two_nextest_runs_at_once_each_hold_a_deployment_of_their_own() {
     for (status, text) in &done {
         assert!(status.success(), "a run failed:\n{text}");
         assert!(text.contains("2 tests run: 2 passed"), "both scenarios ran and passed:\n{text}");
-        let id = text.lines().find_map(|l| l.split("aiwah: suite deployment ").nth(1)?.split_once(" removed")).map(|(id, _)| id.to_string());
-        ids.push(id.unwrap_or_else(|| panic!("the run says its deployment was removed:\n{text}")));
+        // The holder's last line: removed, or not fully and why (checked below against what is left).
+        let last = text.lines().find_map(|l| l.split("aiwah: suite deployment ").nth(1)).filter(|rest| rest.contains("removed"));
+        let id = last.and_then(|rest| rest.split_whitespace().next()).map(String::from);
+        ids.push(id.unwrap_or_else(|| panic!("the run says what became of its deployment:\n{text}")));
     }
     assert_ne!(ids[0], ids[1], "separate deployments");
     assert!(seen.iter().any(|now| now.contains(&ids[0]) && now.contains(&ids[1])), "both deployments existed at the same time: {ids:?}");
+    let texts = done.iter().map(|(_, text)| text.as_str()).collect::<Vec<_>>().join("\n");
     for id in &ids {
-        assert!(left_of(id).is_empty(), "run of {id} left {:?}", left_of(id));
+        assert!(leaked_by(id, &texts).is_empty(), "run of {id} left {:?}\n{texts}", leaked_by(id, &texts));
     }
     println!("measured: both nextest runs over in {:.1} s", started.elapsed().as_secs_f64());
 }

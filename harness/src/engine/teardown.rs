@@ -54,11 +54,11 @@ impl Teardown {
     fn remove_labelled(&self) -> Result<Vec<String>> {
         let label = format!("{}={}", labels::DEPLOYMENT, self.deployment);
         docker::remove(Kind::Container, &docker::list(Kind::Container, &label)?)?;
-        for network in docker::list(Kind::Network, &label)? {
-            crate::engine::sweep::remove_network(&network)?;
-        }
+        // A network that will not go does not keep the volumes: they are removed anyway, then it is named.
+        let networks: Vec<Result<()>> = docker::list(Kind::Network, &label)?.iter().map(|n| crate::engine::sweep::remove_network(n)).collect();
         docker::remove(Kind::Volume, &docker::list(Kind::Volume, &label)?)?;
         self.remove_built_images_and_workdir();
+        networks.into_iter().collect::<Result<Vec<()>>>()?;
         let mut left = docker::list(Kind::Container, &label)?;
         left.extend(docker::list(Kind::Network, &label)?);
         left.extend(docker::list(Kind::Volume, &label)?);
